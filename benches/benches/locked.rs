@@ -1,8 +1,10 @@
 //! `LockedMap` against the map a user would write by hand, `RwLock<hashbrown::HashMap>` with the
-//! same hasher: single-thread get, insert and remove at 1K and 1M keys. The baseline of every
+//! same hasher: single-thread get, insert, remove and upsert at 1K and 1M keys. The baseline of every
 //! comparison in cmap must cost nothing over the hand-written map.
 
-use cmap_benches::{PointOps, SIZES, absent_keys, keys, time_get, time_insert, time_remove};
+use cmap_benches::{
+    PointOps, SIZES, absent_keys, keys, time_get, time_insert, time_remove, time_upsert,
+};
 use cmap_core::{ConcurrentMap, DefaultHashBuilder};
 use cmap_locked::LockedMap;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -14,12 +16,16 @@ const HAND_WRITTEN: PointOps<HandWritten> = PointOps {
     get: |m, k| m.read().get(k).copied(),
     insert: |m, k, v| m.write().insert(k, v),
     remove: |m, k| m.write().remove(k),
+    upsert: |m, k| *m.write().entry(k).or_insert(0) += 1,
 };
 
 const LOCKED: PointOps<LockedMap<u64, u64>> = PointOps {
     get: |m, k| m.get(k),
     insert: |m, k, v| m.insert(k, v),
     remove: |m, k| m.remove(k),
+    upsert: |m, k| {
+        let _ = m.upsert(k, || 1, |n| *n += 1);
+    },
 };
 
 fn bench_pair<M>(c: &mut Criterion, name: &str, make: impl Fn(&[u64]) -> M, ops: PointOps<M>) {
@@ -35,6 +41,9 @@ fn bench_pair<M>(c: &mut Criterion, name: &str, make: impl Fn(&[u64]) -> M, ops:
         });
         group.bench_function(BenchmarkId::new("remove", name), |b| {
             b.iter_custom(|iters| time_remove(&map, ops, &present, iters))
+        });
+        group.bench_function(BenchmarkId::new("upsert", name), |b| {
+            b.iter_custom(|iters| time_upsert(&map, ops, &present, iters))
         });
         group.finish();
     }

@@ -39,6 +39,8 @@ pub struct PointOps<M> {
     pub insert: fn(&M, u64, u64) -> Option<u64>,
     /// Removes, returning the value.
     pub remove: fn(&M, &u64) -> Option<u64>,
+    /// Adds one to the key's value, inserting 1 if it is absent (the counting case).
+    pub upsert: fn(&M, u64),
 }
 
 // Manual impls: a derive would demand `M: Copy`, but only function pointers are copied.
@@ -80,6 +82,16 @@ pub fn time_insert<M>(map: &M, ops: PointOps<M>, absent: &[u64], iters: u64) -> 
         left -= chunk.len();
     }
     total
+}
+
+/// Times `iters` upserts of present keys (read-modify-write of an existing value), cycling through
+/// them in a scrambled order.
+pub fn time_upsert<M>(map: &M, ops: PointOps<M>, keys: &[u64], iters: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..iters as usize {
+        (ops.upsert)(map, keys[i % keys.len()]);
+    }
+    start.elapsed()
 }
 
 /// Times `iters` removes of present keys; each chunk is inserted again, untimed.
