@@ -1,0 +1,120 @@
+//! Integration tests of cmap-cow: the conformance suite for both maps, collision-heavy property
+//! tests, memory reclamation, and the promises made about types.
+
+mod collisions;
+mod conformance;
+mod memory;
+mod types;
+
+/// Hashers that make the trie's rare paths common.
+pub mod hashers {
+    use std::hash::{BuildHasher, Hasher};
+
+    /// Hashes `k` to a mix of `k / group`, so every `group` consecutive keys share one full
+    /// 64-bit hash and live in one collision list.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Clumped {
+        pub group: u64,
+    }
+
+    /// Hashes `k` to its bits in reverse: small keys differ only in high bits, so paths run many
+    /// levels deep through single-child branches, down to the last level, before they part.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct HighBits;
+
+    #[derive(Debug)]
+    pub struct Fixed<F: Fn(u64) -> u64> {
+        value: u64,
+        map: F,
+    }
+
+    impl<F: Fn(u64) -> u64> Hasher for Fixed<F> {
+        fn finish(&self) -> u64 {
+            self.value
+        }
+        fn write(&mut self, _: &[u8]) {
+            unreachable!("these hashers only take u64 keys")
+        }
+        fn write_u64(&mut self, n: u64) {
+            self.value = (self.map)(n);
+        }
+    }
+
+    fn mix(x: u64) -> u64 {
+        let x = (x ^ (x >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^ (x >> 29)
+    }
+
+    impl BuildHasher for Clumped {
+        type Hasher = Fixed<Box<dyn Fn(u64) -> u64>>;
+        fn build_hasher(&self) -> Self::Hasher {
+            let group = self.group;
+            Fixed {
+                value: 0,
+                map: Box::new(move |k| mix(k / group)),
+            }
+        }
+    }
+
+    impl BuildHasher for HighBits {
+        type Hasher = Fixed<fn(u64) -> u64>;
+        fn build_hasher(&self) -> Self::Hasher {
+            Fixed {
+                value: 0,
+                map: u64::reverse_bits,
+            }
+        }
+    }
+}
+
+/// A global allocator that counts, per thread, the bytes allocated minus the bytes freed, so a
+/// test can measure what it holds while other tests run on other threads.
+pub mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    #[derive(Debug)]
+    pub struct Counting;
+
+    thread_local! {
+        static NET_BYTES: Cell<isize> = const { Cell::new(0) };
+    }
+
+    fn add(bytes: isize) {
+        // During thread teardown the counter may be gone; those bytes belong to no test.
+        let _ = NET_BYTES.try_with(|net| net.set(net.get() + bytes));
+    }
+
+    /// Bytes allocated minus bytes freed by the calling thread so far.
+    pub fn net_bytes() -> isize {
+        NET_BYTES.with(Cell::get)
+    }
+
+    // SAFETY: every call is forwarded unchanged to the system allocator; the counter is a
+    // thread-local `Cell` with a const initializer, which never allocates.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            add(layout.size() as isize);
+            // SAFETY: the caller's contract for `layout` is passed on unchanged.
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            add(-(layout.size() as isize));
+            // SAFETY: `ptr` came from `System.alloc` with this `layout`.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            add(layout.size() as isize);
+            // SAFETY: as for `alloc`.
+            unsafe { System.alloc_zeroed(layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            add(new_size as isize - layout.size() as isize);
+            // SAFETY: `ptr` came from `System` with `layout`; the caller guarantees `new_size`.
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: Counting = Counting;
+}

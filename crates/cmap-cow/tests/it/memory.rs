@@ -1,0 +1,251 @@
+//! Memory reclamation: a version's unshared nodes are freed when the last snapshot or reader
+//! holding it goes, and nothing leaks across long runs of writes with snapshots coming and going.
+
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+
+use cmap_core::testing::injected_panic;
+use cmap_core::{Batch, ConcurrentMap, Snapshot, Snapshots};
+use cmap_cow::{CowMap, FullCopyMap};
+
+use crate::counting::net_bytes;
+use crate::hashers::Clumped;
+
+/// A small deterministic generator, so the churn is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Random single writes, batches, panicking closures and snapshots kept for a while, all on the
+/// calling thread. Returns nothing: everything it made but the map's contents is dropped.
+fn churn<M>(map: &M, rounds: usize, keys: u64)
+where
+    M: Snapshots<Key = u64, Value = u64> + Batch<Key = u64, Value = u64>,
+{
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut kept = VecDeque::new();
+    for round in 0..rounds {
+        let k = rng.below(keys);
+        match rng.below(10) {
+            0..=3 => drop(map.insert(k, round as u64)),
+            4..=6 => drop(map.remove(&k)),
+            7 => drop(map.update(&k, |v| *v += 1)),
+            8 => map.batch(|batch| {
+                for _ in 0..rng.below(40) {
+                    let k = rng.below(keys);
+                    if rng.below(3) == 0 {
+                        batch.remove(&k);
+                    } else {
+                        batch.insert(k, round as u64);
+                    }
+                }
+            }),
+            _ => {
+                let _ = catch_unwind(AssertUnwindSafe(|| {
+                    map.batch(|batch| {
+                        batch.insert(keys + 1, 0);
+                        batch.remove(&k);
+                        injected_panic()
+                    })
+                }));
+                let _ = catch_unwind(AssertUnwindSafe(|| map.update(&k, |_| injected_panic())));
+            }
+        }
+        if round % 7 == 0 {
+            kept.push_back(map.snapshot());
+            if kept.len() > 16 {
+                kept.pop_front();
+            }
+        }
+    }
+}
+
+/// The bytes a map built by `build` holds, measured on this thread.
+fn bytes_held<M>(build: impl FnOnce() -> M) -> (M, isize) {
+    let before = net_bytes();
+    let map = build();
+    (map, net_bytes() - before)
+}
+
+/// Everything that allocates once per thread and keeps it (the atomic-swap's per-thread debt
+/// list entry, the panic machinery) is set up before any measurement.
+fn warm_up() {
+    let map = CowMap::<u64, u64>::new();
+    map.insert(0, 0);
+    let _ = map.snapshot();
+    let _ = catch_unwind(|| map.update(&0, |_| injected_panic()));
+}
+
+fn contents<S: Snapshot<Key = u64, Value = u64>>(snapshot: &S) -> Vec<(u64, u64)> {
+    let mut entries = Vec::new();
+    snapshot.for_each(|k, v| entries.push((*k, *v)));
+    entries.sort_unstable();
+    entries
+}
+
+/// After a long churn with snapshots taken and dropped, panicking batches and updates, the map
+/// holds exactly as many bytes as a map built directly with the same contents: the trie is
+/// canonical, so anything more would be a leaked or unreclaimed node.
+fn churned_equals_fresh<S>(hasher: S)
+where
+    S: std::hash::BuildHasher + Clone + Send + Sync + 'static,
+{
+    warm_up();
+    let (churned, churned_bytes) = bytes_held(|| {
+        let map = CowMap::<u64, u64, S>::with_capacity_and_hasher(0, hasher.clone());
+        churn(&map, 20_000, 3_000);
+        map
+    });
+    let entries = contents(&churned.snapshot());
+    assert!(
+        entries.len() > 500,
+        "the churn left too few entries to mean anything"
+    );
+    let (fresh, fresh_bytes) = bytes_held(|| {
+        let map = CowMap::<u64, u64, S>::with_capacity_and_hasher(0, hasher);
+        for &(k, v) in &entries {
+            map.insert(k, v);
+        }
+        map
+    });
+    assert_eq!(contents(&fresh.snapshot()), entries);
+    assert_eq!(
+        churned_bytes,
+        fresh_bytes,
+        "a churned map holds {churned_bytes} bytes, a fresh one with the same {} entries \
+         {fresh_bytes}",
+        entries.len()
+    );
+    let before_drop = net_bytes();
+    drop(churned);
+    assert_eq!(
+        net_bytes(),
+        before_drop - fresh_bytes,
+        "dropping the map frees all it held"
+    );
+}
+
+#[test]
+fn churn_leaves_exactly_the_bytes_of_a_fresh_map() {
+    // The same seeded hasher for both maps, so both put each key on the same path.
+    churned_equals_fresh(cmap_core::DefaultHashBuilder::default());
+}
+
+#[test]
+fn churn_with_collisions_leaves_exactly_the_bytes_of_a_fresh_map() {
+    churned_equals_fresh(Clumped { group: 3 });
+}
+
+#[test]
+fn a_snapshot_holds_only_what_later_writes_replaced() {
+    warm_up();
+    let map: CowMap<u64, u64> = (0..10_000).map(|k| (k, k)).collect();
+    let before = net_bytes();
+    let snapshot = map.snapshot();
+    assert!(net_bytes() - before <= 0, "taking a snapshot allocated");
+    map.insert(0, 1);
+    let one_path = net_bytes() - before;
+    // One write replaces one path of at most a few nodes of 32 slots of 24 bytes.
+    assert!(
+        (1..4 * 32 * 24 + 256).contains(&one_path),
+        "one write kept {one_path} bytes"
+    );
+    drop(snapshot);
+    map.insert(0, 0);
+    assert_eq!(
+        net_bytes(),
+        before,
+        "the old path was not freed with its last snapshot"
+    );
+}
+
+#[test]
+fn full_copy_churn_frees_every_old_table() {
+    warm_up();
+    let before = net_bytes();
+    let map = FullCopyMap::<u64, u64>::new();
+    churn(&map, 2_000, 300);
+    drop(map);
+    assert_eq!(net_bytes(), before);
+}
+
+/// Live values, counted through `Clone` and `Drop`, so frees on other threads are seen too.
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+#[derive(Debug, PartialEq, Eq)]
+struct Tracked(u64);
+
+impl Tracked {
+    fn new(n: u64) -> Self {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+        Tracked(n)
+    }
+}
+
+impl Clone for Tracked {
+    fn clone(&self) -> Self {
+        Tracked::new(self.0)
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// One writer churns while readers on other threads take snapshots, keep some for a while, scan
+/// them and drop them on their own threads. Once everyone is done, exactly one copy of each value
+/// in the map is alive; once the map goes, none.
+#[test]
+fn snapshots_dropped_on_other_threads_free_their_versions() {
+    const KEYS: u64 = 2_000;
+    let map = CowMap::<u64, Tracked>::new();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let scans = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for r in 0..2 {
+            let (map, done, scans) = (&map, &done, &scans);
+            scope.spawn(move || {
+                let mut kept = VecDeque::new();
+                while !done.load(Ordering::Acquire) {
+                    let snapshot = map.snapshot();
+                    let sum: u64 = snapshot.iter().map(|(_, v)| v.0).sum();
+                    std::hint::black_box(sum);
+                    scans.fetch_add(1, Ordering::Relaxed);
+                    kept.push_back(snapshot);
+                    if kept.len() > 4 + r {
+                        kept.pop_front();
+                    }
+                }
+            });
+        }
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for round in 0..20_000u64 {
+            let k = rng.below(KEYS);
+            match rng.below(4) {
+                0 | 1 => drop(map.insert(k, Tracked::new(round))),
+                2 => drop(map.remove(&k)),
+                _ => map.batch(|batch| {
+                    for i in 0..8 {
+                        batch.insert((k + i) % KEYS, Tracked::new(round));
+                    }
+                    batch.remove(&((k + 8) % KEYS));
+                }),
+            }
+        }
+        done.store(true, Ordering::Release);
+    });
+    assert!(scans.load(Ordering::Relaxed) > 0);
+    assert_eq!(LIVE.load(Ordering::Relaxed), map.len() as isize);
+    drop(map);
+    assert_eq!(LIVE.load(Ordering::Relaxed), 0);
+}
