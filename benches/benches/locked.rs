@@ -28,53 +28,44 @@ const LOCKED: PointOps<LockedMap<u64, u64>> = PointOps {
     },
 };
 
-fn bench_pair<M>(c: &mut Criterion, name: &str, make: impl Fn(&[u64]) -> M, ops: PointOps<M>) {
-    for n in SIZES {
-        let (present, absent) = (keys(n), absent_keys(n));
-        let map = make(&present);
-        let mut group = c.benchmark_group(format!("locked_vs_hand_written/{n}"));
-        group.bench_function(BenchmarkId::new("get", name), |b| {
-            b.iter_custom(|iters| time_get(&map, ops, &present, iters))
-        });
-        group.bench_function(BenchmarkId::new("insert", name), |b| {
-            b.iter_custom(|iters| time_insert(&map, ops, &absent, iters))
-        });
-        group.bench_function(BenchmarkId::new("remove", name), |b| {
-            b.iter_custom(|iters| time_remove(&map, ops, &present, iters))
-        });
-        group.bench_function(BenchmarkId::new("upsert", name), |b| {
-            b.iter_custom(|iters| time_upsert(&map, ops, &present, iters))
-        });
-        group.finish();
-    }
+fn hand_written(keys: &[u64]) -> HandWritten {
+    let mut map =
+        hashbrown::HashMap::with_capacity_and_hasher(keys.len(), DefaultHashBuilder::default());
+    map.extend(keys.iter().map(|&k| (k, k)));
+    RwLock::new(map)
 }
 
+fn locked(keys: &[u64]) -> LockedMap<u64, u64> {
+    let map = LockedMap::with_capacity(keys.len());
+    for &k in keys {
+        map.insert(k, k);
+    }
+    map
+}
+
+/// Each operation is measured on both maps back to back, so drift on a shared machine affects
+/// both sides of a comparison alike.
 fn benches(c: &mut Criterion) {
-    bench_pair(
-        c,
-        "hand_written",
-        |keys| {
-            let mut map = hashbrown::HashMap::with_capacity_and_hasher(
-                keys.len(),
-                DefaultHashBuilder::default(),
-            );
-            map.extend(keys.iter().map(|&k| (k, k)));
-            RwLock::new(map)
-        },
-        HAND_WRITTEN,
-    );
-    bench_pair(
-        c,
-        "cmap_locked",
-        |keys| {
-            let map = LockedMap::with_capacity(keys.len());
-            for &k in keys {
-                map.insert(k, k);
-            }
-            map
-        },
-        LOCKED,
-    );
+    for n in SIZES {
+        let (present, absent) = (keys(n), absent_keys(n));
+        let (hand, ours) = (hand_written(&present), locked(&present));
+        let mut group = c.benchmark_group(format!("locked_vs_hand_written/{n}"));
+        macro_rules! both {
+            ($op:literal, $time:ident, $keys:expr) => {
+                group.bench_function(BenchmarkId::new($op, "hand_written"), |b| {
+                    b.iter_custom(|iters| $time(&hand, HAND_WRITTEN, $keys, iters))
+                });
+                group.bench_function(BenchmarkId::new($op, "cmap_locked"), |b| {
+                    b.iter_custom(|iters| $time(&ours, LOCKED, $keys, iters))
+                });
+            };
+        }
+        both!("get", time_get, &present);
+        both!("insert", time_insert, &absent);
+        both!("remove", time_remove, &present);
+        both!("upsert", time_upsert, &present);
+        group.finish();
+    }
 }
 
 criterion_group!(locked, benches);

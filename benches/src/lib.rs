@@ -69,8 +69,13 @@ pub fn time_get<M>(map: &M, ops: PointOps<M>, keys: &[u64], iters: u64) -> Durat
 pub fn time_insert<M>(map: &M, ops: PointOps<M>, absent: &[u64], iters: u64) -> Duration {
     let mut total = Duration::ZERO;
     let mut left = iters as usize;
+    let mut offset = 0;
     while left > 0 {
-        let chunk = &absent[..left.min(CHUNK).min(absent.len())];
+        // Walk through all the absent keys across chunks, so the inserts land all over the table
+        // instead of re-filling the same, cache-hot slots.
+        let len = left.min(CHUNK).min(absent.len());
+        let from = offset % (absent.len() - len + 1);
+        let chunk = &absent[from..from + len];
         let start = Instant::now();
         for &k in chunk {
             black_box((ops.insert)(map, k, k));
@@ -79,7 +84,8 @@ pub fn time_insert<M>(map: &M, ops: PointOps<M>, absent: &[u64], iters: u64) -> 
         for k in chunk {
             (ops.remove)(map, k);
         }
-        left -= chunk.len();
+        left -= len;
+        offset += len;
     }
     total
 }
