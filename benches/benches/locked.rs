@@ -35,7 +35,7 @@ fn hand_written(keys: &[u64]) -> HandWritten {
     RwLock::new(map)
 }
 
-fn locked(keys: &[u64]) -> LockedMap<u64, u64> {
+fn locked_map(keys: &[u64]) -> LockedMap<u64, u64> {
     let map = LockedMap::with_capacity(keys.len());
     for &k in keys {
         map.insert(k, k);
@@ -48,7 +48,7 @@ fn locked(keys: &[u64]) -> LockedMap<u64, u64> {
 fn benches(c: &mut Criterion) {
     for n in SIZES {
         let (present, absent) = (keys(n), absent_keys(n));
-        let (hand, ours) = (hand_written(&present), locked(&present));
+        let (hand, ours) = (hand_written(&present), locked_map(&present));
         let mut group = c.benchmark_group(format!("locked_vs_hand_written/{n}"));
         macro_rules! both {
             ($op:literal, $time:ident, $keys:expr) => {
