@@ -1,0 +1,108 @@
+//! Running one harness process and reading what it measured.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use cmap_results::Results;
+use serde::{Deserialize, Serialize};
+
+/// One build under comparison: a harness binary and a name for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Build {
+    /// The name reports use: a git revision when known, else the binary's path.
+    pub label: String,
+    /// The harness binary (`cmap`).
+    pub binary: PathBuf,
+}
+
+/// What one harness process measured: throughput per benchmark id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// Median throughput over the process's repeats, operations per second, per
+    /// `workload/structure/tN`.
+    pub throughput: BTreeMap<String, f64>,
+    /// The git revision the harness says it was built from.
+    pub git_revision: Option<String>,
+    /// Wall time of the whole process, seconds (prefill and start-up included).
+    pub wall_seconds: f64,
+}
+
+/// Runs `binary run <args> --json <tmp>` and reads the results document it wrote.
+///
+/// Progress from the harness goes to our stderr; its stdout is discarded (results come from the
+/// file, so a harness that prints tables cannot confuse the gate).
+pub fn run(build: &Build, args: &[String], scratch: &Path) -> anyhow::Result<Sample> {
+    let json = scratch.join("results.json");
+    let _ = std::fs::remove_file(&json);
+    let started = Instant::now();
+    let output = Command::new(&build.binary)
+        .arg("run")
+        .args(args)
+        .arg("--json")
+        .arg(&json)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .with_context(|| format!("cannot start {}", build.binary.display()))?;
+    let wall_seconds = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        bail!(
+            "{} ({}) exited with {}:\n{}",
+            build.binary.display(),
+            build.label,
+            output.status,
+            tail.join("\n")
+        );
+    }
+    let results = Results::read(&json)
+        .with_context(|| format!("reading what {} wrote", build.binary.display()))?;
+    Ok(Sample {
+        throughput: throughputs(&results),
+        git_revision: results.method.git_revision.clone(),
+        wall_seconds,
+    })
+}
+
+/// Median throughput per point id.
+pub fn throughputs(results: &Results) -> BTreeMap<String, f64> {
+    results
+        .points
+        .iter()
+        .filter_map(|p| {
+            let values: Vec<f64> = p.repeats.iter().map(|r| r.throughput_ops_per_sec).collect();
+            let median = crate::stats::median(&values).unwrap_or(p.summary.throughput.median);
+            (median.is_finite() && median > 0.0).then(|| (p.id(), median))
+        })
+        .collect()
+}
+
+/// Splits `workload/structure/tN` into its parts, or `None` if it is not such an id.
+pub fn split_id(id: &str) -> Option<(&str, &str, usize)> {
+    let mut parts = id.rsplitn(3, '/');
+    let threads = parts.next()?.strip_prefix('t')?.parse().ok()?;
+    let structure = parts.next()?;
+    let workload = parts.next()?;
+    Some((workload, structure, threads))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_split_into_workload_structure_threads() {
+        assert_eq!(
+            split_id("read-heavy-uniform/sharded/t2"),
+            Some(("read-heavy-uniform", "sharded", 2))
+        );
+        assert_eq!(split_id("read-heavy/sharded/2"), None);
+        assert_eq!(split_id("sharded/t2"), None);
+    }
+}
