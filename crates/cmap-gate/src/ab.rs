@@ -21,18 +21,20 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// The smallest selection that covers `ids` (it may cover a few more, which are ignored).
-    pub fn covering<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
-        let (mut w, mut s, mut t) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    /// This selection narrowed to the structures and thread counts of `ids`, for re-measuring
+    /// them. Workloads are kept as given: the harness names a point's workload after a preset
+    /// and a distribution (`read-heavy-zipf` from `--workloads read-heavy`), so a point's name
+    /// is not always a valid `--workloads` value, while structure names and thread counts are.
+    pub fn narrowed_to<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Self {
+        let (mut s, mut t) = (BTreeSet::new(), BTreeSet::new());
         for id in ids {
-            if let Some((workload, structure, threads)) = harness::split_id(id) {
-                w.insert(workload.to_string());
+            if let Some((_, structure, threads)) = harness::split_id(id) {
                 s.insert(structure.to_string());
                 t.insert(threads);
             }
         }
         Self {
-            workloads: w.into_iter().collect(),
+            workloads: self.workloads.clone(),
             structures: s.into_iter().collect(),
             threads: t.into_iter().collect(),
         }
@@ -270,8 +272,17 @@ mod tests {
     }
 
     #[test]
-    fn selection_covers_failing_ids() {
-        let s = Selection::covering(["read-heavy/locked/t1", "read-heavy/locked/t2", "bad-id"]);
+    fn narrowing_keeps_workloads_and_picks_structures_and_threads() {
+        let given = Selection {
+            workloads: vec!["read-heavy".into()],
+            structures: Vec::new(),
+            threads: vec![1, 2, 4],
+        };
+        let s = given.narrowed_to([
+            "read-heavy-uniform/locked/t1",
+            "read-heavy-zipf/locked/t2",
+            "bad-id",
+        ]);
         assert_eq!(s.workloads, ["read-heavy"]);
         assert_eq!(s.structures, ["locked"]);
         assert_eq!(s.threads, [1, 2]);

@@ -30,10 +30,12 @@ pub struct Sample {
     pub wall_seconds: f64,
 }
 
-/// Runs `binary run <args> --json <tmp>` and reads the results document it wrote.
+/// Runs `binary run <args> --out <scratch> --json <scratch>/results.json` and reads the results
+/// document it wrote.
 ///
-/// Progress from the harness goes to our stderr; its stdout is discarded (results come from the
-/// file, so a harness that prints tables cannot confuse the gate).
+/// The harness's stdout and stderr are captured, not shown (results come from the file, so a
+/// harness that prints tables cannot confuse the gate); the end of stderr is quoted if it fails.
+/// Its other output files go to `scratch`, so the gate never touches the user's report folder.
 pub fn run(build: &Build, args: &[String], scratch: &Path) -> anyhow::Result<Sample> {
     let json = scratch.join("results.json");
     let _ = std::fs::remove_file(&json);
@@ -41,6 +43,8 @@ pub fn run(build: &Build, args: &[String], scratch: &Path) -> anyhow::Result<Sam
     let output = Command::new(&build.binary)
         .arg("run")
         .args(args)
+        .arg("--out")
+        .arg(scratch)
         .arg("--json")
         .arg(&json)
         .stdin(Stdio::null())

@@ -108,6 +108,9 @@ pub struct GateArgs {
     /// Operations per thread in each benchmark of each round: short runs, many rounds.
     #[arg(long, value_name = "N")]
     pub ops: Option<u64>,
+    /// Timed repeats of each benchmark inside each harness process (the median is used).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub repeats: usize,
     /// Any other argument for `BIN run`, given as is (repeat the flag for several).
     #[arg(long = "harness-arg", value_name = "ARG", allow_hyphen_values = true)]
     pub harness_args: Vec<String>,
@@ -269,6 +272,9 @@ fn config(args: &GateArgs) -> Result<Config, GateError> {
     if args.threads.contains(&0) {
         return usage("--threads takes positive thread counts");
     }
+    if args.repeats == 0 {
+        return usage("--repeats must be positive");
+    }
     if args.ops == Some(0) {
         return usage("--ops must be positive");
     }
@@ -288,6 +294,7 @@ fn config(args: &GateArgs) -> Result<Config, GateError> {
 fn harness_args(args: &GateArgs, selection: &Selection) -> Vec<String> {
     let mut out = selection.args();
     out.extend(["--seed".to_string(), args.seed.to_string()]);
+    out.extend(["--repeats".to_string(), args.repeats.to_string()]);
     if let Some(ops) = args.ops {
         out.extend(["--ops".to_string(), ops.to_string()]);
     }
@@ -365,7 +372,7 @@ fn ab_mode(args: &GateArgs, mut config: Config) -> Result<GateReport, GateError>
             failed.len(),
             failed.join(", ")
         );
-        let again = harness_args(args, &Selection::covering(failed.iter().copied()));
+        let again = harness_args(args, &selection.narrowed_to(failed.iter().copied()));
         let retry = ab::measure(&base, &head, &config, &again, 1)?;
         let (retry_ratios, _) = ab::ratios(&retry);
         for (id, list) in &mut attempts {
@@ -384,7 +391,7 @@ fn ab_mode(args: &GateArgs, mut config: Config) -> Result<GateReport, GateError>
     let benchmarks: Vec<BenchmarkResult> = attempts
         .into_iter()
         .map(|(id, list)| {
-            let reproduce = reproduce_command(args, &id);
+            let reproduce = reproduce_command(args, &selection, &id);
             ab::benchmark_result(&id, list, &rounds, reproduce)
         })
         .collect();
@@ -453,10 +460,15 @@ fn baseline_mode(args: &GateArgs, config: Config) -> Result<GateReport, GateErro
 
 /// The command that measures one benchmark again with the same settings: through
 /// `scripts/gate.sh` when both revisions are known, else with the two binaries.
-fn reproduce_command(args: &GateArgs, id: &str) -> String {
-    let selection = Selection::covering([id]);
+fn reproduce_command(args: &GateArgs, selection: &Selection, id: &str) -> String {
+    // `scripts/gate.sh` labels a build of an uncommitted working tree `<rev>-dirty`; to build
+    // that again it takes `.`.
+    let rev = |r: &String| match r.strip_suffix("-dirty") {
+        Some(_) => ".".to_string(),
+        None => r.clone(),
+    };
     let mut words: Vec<String> = match (&args.base_rev, &args.head_rev, &args.base, &args.head) {
-        (Some(b), Some(h), _, _) => vec!["scripts/gate.sh".into(), b.clone(), h.clone()],
+        (Some(b), Some(h), _, _) => vec!["scripts/gate.sh".into(), rev(b), rev(h)],
         (_, _, Some(b), Some(h)) => vec![
             "cmap".into(),
             "gate".into(),
@@ -474,7 +486,7 @@ fn reproduce_command(args: &GateArgs, id: &str) -> String {
         ],
         _ => vec!["cmap".into(), "gate".into()],
     };
-    words.extend(selection.args());
+    words.extend(selection.narrowed_to([id]).args());
     words.extend([
         "--rounds".into(),
         args.rounds.to_string(),
@@ -490,6 +502,9 @@ fn reproduce_command(args: &GateArgs, id: &str) -> String {
     ]);
     if let Some(ops) = args.ops {
         words.extend(["--ops".into(), ops.to_string()]);
+    }
+    if args.repeats != 1 {
+        words.extend(["--repeats".into(), args.repeats.to_string()]);
     }
     for a in &args.harness_args {
         words.push(format!("--harness-arg={a}"));

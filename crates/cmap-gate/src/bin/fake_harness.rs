@@ -82,7 +82,12 @@ fn real_main() -> Result<(), String> {
             "--ops" => {
                 value()?;
             }
-            other if other.starts_with("--") => {} // flags of the real harness, ignored here
+            // Flags of the real harness, ignored here, with their value if they have one.
+            other if other.starts_with("--") => {
+                if it.clone().next().is_some_and(|v| !v.starts_with("--")) {
+                    it.next();
+                }
+            }
             other => return Err(format!("unexpected argument {other}")),
         }
     }

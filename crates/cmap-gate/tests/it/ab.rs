@@ -64,7 +64,7 @@ fn injected_get_slowdown_fails_only_the_read_heavy_benchmarks_of_that_structure(
             assert!(b.verdict != Verdict::Fail, "{b:?}");
         }
     }
-    // The re-measurement ran only the failing workload and structure.
+    // The re-measurement ran only the failing structure.
     let retry: Vec<_> = report.rounds.iter().filter(|r| r.attempt == 1).collect();
     assert_eq!(retry.len(), 15);
     assert!(
@@ -72,7 +72,7 @@ fn injected_get_slowdown_fails_only_the_read_heavy_benchmarks_of_that_structure(
             .base
             .throughput
             .keys()
-            .all(|id| id.starts_with("read-heavy-uniform/locked/"))
+            .all(|id| id.contains("/locked/"))
     );
 }
 
