@@ -127,7 +127,7 @@ fn data_ticks(
     let mut xs: Vec<f64> = xs.into_iter().collect();
     xs.sort_by(f64::total_cmp);
     xs.dedup();
-    xs.into_iter().map(|x| (x, label(x))).collect()
+    xs.into_iter().map(|x| (x, fmt::tick(label(x)))).collect()
 }
 
 fn stats_value(x: f64, s: &Stats, tip: String) -> Value {
@@ -173,6 +173,7 @@ impl Builder<'_> {
             machine: self.data.sources[source].label.clone(),
             colour: self.palette.colour(structure),
             dash: self.data.dash(source),
+            opacity: self.data.opacity(source),
             values,
         }
     }
@@ -471,7 +472,7 @@ impl Builder<'_> {
         family: &[&WorkloadSpec],
         x_of: fn(&WorkloadSpec) -> f64,
         x_axis: (&str, fn(f64) -> String),
-        title: String,
+        (title, detail): (String, String),
         file: String,
     ) {
         let names: BTreeSet<&str> = family.iter().map(|w| w.name.as_str()).collect();
@@ -524,7 +525,7 @@ impl Builder<'_> {
             id: String::new(),
             title,
             subtitle: format!(
-                "{threads} threads; {} keys, {}; workloads {}",
+                "{detail}; {threads} threads; {} keys, {}; workloads {}",
                 fmt::thousands(w0.key_space),
                 describe::key_type(&w0.key_type),
                 names.into_iter().collect::<Vec<_>>().join(", ")
@@ -566,9 +567,9 @@ impl Builder<'_> {
                 continue;
             }
             n += 1;
-            let title = format!(
-                "Throughput vs read ratio ({})",
-                describe::distribution(&family[0].distribution)
+            let title = (
+                "Throughput vs read ratio".to_owned(),
+                describe::distribution(&family[0].distribution),
             );
             self.sweep(
                 set,
@@ -613,10 +614,13 @@ impl Builder<'_> {
                 continue;
             }
             n += 1;
-            let title = format!(
-                "Throughput vs zipfian constant ({}{})",
-                describe::mix(&family[0].mix),
-                if *scrambled { ", scrambled" } else { "" }
+            let title = (
+                "Throughput vs zipfian constant".to_owned(),
+                format!(
+                    "{}{}",
+                    describe::mix(&family[0].mix),
+                    if *scrambled { ", scrambled" } else { "" }
+                ),
             );
             self.sweep(
                 set,
@@ -642,7 +646,12 @@ impl Builder<'_> {
         let mut groups: Vec<(u64, u64, String, usize)> = Vec::new();
         for s in &self.data.sources {
             for f in &s.results.frequency_count {
-                let g = (f.elements, f.distinct, fmt::sig(f.theta, 3), f.threads);
+                let g = (
+                    f.elements,
+                    f.distinct,
+                    fmt::tick(fmt::sig(f.theta, 3)),
+                    f.threads,
+                );
                 if !groups.contains(&g) {
                     groups.push(g);
                 }
@@ -667,7 +676,12 @@ impl Builder<'_> {
                     .map(|g| {
                         let f = source.results.frequency_count.iter().find(|f| {
                             &f.structure == name
-                                && (f.elements, f.distinct, fmt::sig(f.theta, 3), f.threads) == *g
+                                && (
+                                    f.elements,
+                                    f.distinct,
+                                    fmt::tick(fmt::sig(f.theta, 3)),
+                                    f.threads,
+                                ) == *g
                         })?;
                         let s = &f.elements_per_sec;
                         Some(stats_value(
@@ -689,7 +703,13 @@ impl Builder<'_> {
             kind: Kind::Bars {
                 groups: groups
                     .iter()
-                    .map(|(e, d, t, th)| format!("{} elements, {} distinct, θ={t}, {th} threads", fmt::si(*e as f64, 3), fmt::si(*d as f64, 3)))
+                    .map(|(e, d, t, th)| {
+                        format!(
+                            "{} elements, {} distinct, θ={t}, {th} threads",
+                            fmt::tick(fmt::si(*e as f64, 3)),
+                            fmt::tick(fmt::si(*d as f64, 3))
+                        )
+                    })
                     .collect(),
                 x_label: "data set".into(),
             },

@@ -121,7 +121,16 @@ impl Doc {
     /// inlined. Headings get ids from `ids`, which keeps them unique across documents.
     pub(crate) fn html(&self, svgs: &BTreeMap<String, String>, ids: &mut Ids) -> String {
         let mut out = String::new();
+        let mut in_grid = false;
         for b in &self.blocks {
+            // Consecutive charts share a wrapping row, so a wide screen shows them side by side.
+            let chart = matches!(b, Block::Chart(..));
+            if chart && !in_grid {
+                out.push_str("<div class=\"charts\">\n");
+            } else if !chart && in_grid {
+                out.push_str("</div>\n");
+            }
+            in_grid = chart;
             match b {
                 Block::Heading(level, text) => {
                     let id = ids.next(text);
@@ -173,16 +182,19 @@ impl Doc {
                     let svg = svgs.get(file).map(|s| inline_svg(s)).unwrap_or_default();
                     let _ = writeln!(
                         out,
-                        r#"<figure id="{}">{svg}<figcaption><a href="charts/{}">{}</a></figcaption></figure>"#,
+                        r#"<figure id="{}" title="{}">{svg}<figcaption><a href="charts/{f}">charts/{f}</a></figcaption></figure>"#,
                         esc(&ids.next(file.trim_end_matches(".svg"))),
-                        esc(file),
-                        esc(title)
+                        esc(title),
+                        f = esc(file),
                     );
                 }
                 Block::Note(spans) => {
                     let _ = writeln!(out, r#"<p class="note">{}</p>"#, html_spans(spans));
                 }
             }
+        }
+        if in_grid {
+            out.push_str("</div>\n");
         }
         out
     }

@@ -23,6 +23,19 @@ pub(crate) fn sig(v: f64, digits: i32) -> String {
     s
 }
 
+/// A tick label: like the figure formatters, but without the trailing zeros a table keeps to
+/// show its precision (`40 M`, not `40.0 M`).
+pub(crate) fn tick(label: String) -> String {
+    let Some(dot) = label.find('.') else {
+        return label;
+    };
+    let end = label[dot..]
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or(label.len(), |i| dot + i);
+    let number = label[..end].trim_end_matches('0').trim_end_matches('.');
+    format!("{number}{}", &label[end..])
+}
+
 /// A count or rate with an SI suffix: `12.35 M`, `850 k`, `12`.
 pub(crate) fn si(v: f64, digits: i32) -> String {
     const UNITS: [(f64, &str); 4] = [(1e12, " T"), (1e9, " G"), (1e6, " M"), (1e3, " k")];
@@ -123,6 +136,9 @@ mod tests {
     fn units() {
         assert_eq!(si(12_345_678.0, 4), "12.35 M");
         assert_eq!(si(850.0, 3), "850");
+        assert_eq!(tick(si(40e6, 3)), "40 M");
+        assert_eq!(tick(duration_ns(2500.0)), "2.5 µs");
+        assert_eq!(tick("100".into()), "100");
         assert_eq!(duration_ns(850.0), "850 ns");
         assert_eq!(duration_ns(1234.0), "1.23 µs");
         assert_eq!(duration_ns(4_500_000.0), "4.50 ms");

@@ -22,7 +22,7 @@ nav { position: sticky; top: 0; max-height: 100vh; overflow-y: auto; width: 230p
 nav ul { list-style: none; padding-left: 0; margin: 0; }
 nav li.l3 { padding-left: 12px; }
 nav a { color: #2a5db0; text-decoration: none; display: block; padding: 2px 0; }
-main { flex: 1; min-width: 0; padding: 8px 32px 48px 16px; max-width: 1400px; }
+main { flex: 1; min-width: 0; padding: 8px 32px 48px 16px; max-width: 1800px; }
 h1 { font-size: 24px; margin-top: 28px; }
 h2 { font-size: 20px; margin-top: 36px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 h3 { font-size: 16px; margin-top: 20px; }
@@ -34,6 +34,8 @@ table { border-collapse: collapse; font-size: 13px; margin: 8px 0 16px; backgrou
 th, td { border: 1px solid #d6d9de; padding: 4px 8px; text-align: left; white-space: nowrap; }
 th { background: #eef0f3; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.charts { display: flex; flex-wrap: wrap; gap: 16px; margin: 16px 0; }
+.charts figure { margin: 0; flex: 0 1 auto; }
 figure { margin: 16px 0; background: #fff; border: 1px solid #e1e4e8; border-radius: 4px; padding: 8px;
          overflow-x: auto; }
 figure svg { display: block; max-width: 100%; height: auto; }

@@ -32,6 +32,9 @@ pub(crate) struct Dataset {
 /// Dash patterns that tell machines apart while colour tells structures apart.
 const DASHES: &[&str] = &["", "7 4", "2 3", "10 3 2 3", "4 2 1 2"];
 
+/// Bar fill opacities that tell machines apart in bar charts.
+const OPACITY: &[f64] = &[0.9, 0.45, 0.7, 0.25, 0.6];
+
 impl Dataset {
     /// Reads and checks every file; the error names the file and what is wrong with it.
     pub(crate) fn load(paths: &[PathBuf]) -> Result<Self, String> {
@@ -118,9 +121,14 @@ impl Dataset {
         }
     }
 
-    /// The dash pattern of a source.
+    /// The dash pattern of a source's lines.
     pub(crate) fn dash(&self, source: usize) -> &'static str {
         DASHES[source % DASHES.len()]
+    }
+
+    /// The fill opacity of a source's bars.
+    pub(crate) fn opacity(&self, source: usize) -> f64 {
+        OPACITY[source % OPACITY.len()]
     }
 }
 

@@ -183,12 +183,13 @@ pub(crate) fn build(data: &Dataset, args: &ReportArgs, contents: &Contents) -> D
             )),
         ],
     ];
-    files.extend(
-        contents
-            .charts
-            .iter()
-            .map(|c| vec![Span::Link(format!("charts/{c}"), format!("charts/{c}"))]),
-    );
+    files.push(vec![
+        Span::Code("charts/".into()),
+        t(format!(
+            ": {} SVG charts, shown in summary.md and index.html",
+            contents.charts.len()
+        )),
+    ]);
     d.push(Block::List(files));
     d
 }

@@ -7,6 +7,8 @@
 
 use std::fmt::Write as _;
 
+use crate::fmt;
+
 /// An axis: its label (with units), its scale, and how its ticks read.
 #[derive(Debug, Clone)]
 pub(crate) struct Axis {
@@ -48,8 +50,10 @@ pub(crate) struct Series {
     pub machine: String,
     /// `#rrggbb`.
     pub colour: &'static str,
-    /// `stroke-dasharray`, empty for a solid line; tells machines apart.
+    /// `stroke-dasharray`, empty for a solid line; tells machines apart in line charts.
     pub dash: &'static str,
+    /// Fill opacity of bars; tells machines apart in bar charts.
+    pub opacity: f64,
     /// Line charts: the points, any order. Bar charts: one per group, `None` where absent.
     pub values: Vec<Option<Value>>,
 }
@@ -109,7 +113,7 @@ impl Chart {
 
         let (groups, rotate) = match &self.kind {
             Kind::Bars { groups, .. } => {
-                let per_group = 640.0 / groups.len().max(1) as f64;
+                let per_group = 460.0 / groups.len().max(1) as f64;
                 let widest = groups.iter().map(|g| g.chars().count()).max().unwrap_or(0) as f64;
                 (groups.len(), widest * CHAR_WIDTH > per_group * 0.95)
             }
@@ -117,15 +121,19 @@ impl Chart {
         };
         let plot_width = match &self.kind {
             Kind::Bars { .. } => {
-                (groups as f64 * (self.series.len() as f64 * 14.0 + 24.0)).max(560.0)
+                (groups as f64 * (self.series.len() as f64 * 14.0 + 24.0)).max(460.0)
             }
-            Kind::Line { .. } => 560.0,
+            // Narrow enough that two charts sit side by side on a 1920-pixel screen.
+            Kind::Line { .. } => 460.0,
         };
         let (left, top) = (84.0, 56.0);
         let bottom = if rotate { 150.0 } else { 64.0 };
         let legend_height = 22.0 + 18.0 * self.series.len() as f64;
-        let plot_height = (330.0_f64).max(legend_height - 10.0);
-        let width = left + plot_width + 24.0 + legend_width;
+        let plot_height = (300.0_f64).max(legend_height - 10.0);
+        // Wide enough for the title (15 px bold) and subtitle (11 px) not to be clipped.
+        let width = (left + plot_width + 24.0 + legend_width)
+            .max(left + 9.0 * self.title.chars().count() as f64 + 16.0)
+            .max(left + 6.0 * self.subtitle.chars().count() as f64 + 16.0);
         let height = top + plot_height + bottom;
         let area = Area {
             x0: left,
@@ -245,10 +253,10 @@ impl Scale {
                 if decades > 7 && (k - lo) % 2 == 1 {
                     continue;
                 }
-                ticks.push((base, (axis.format)(base)));
+                ticks.push((base, fmt::tick((axis.format)(base))));
                 if decades <= 2 && k < hi {
-                    ticks.push((2.0 * base, (axis.format)(2.0 * base)));
-                    ticks.push((5.0 * base, (axis.format)(5.0 * base)));
+                    ticks.push((2.0 * base, fmt::tick((axis.format)(2.0 * base))));
+                    ticks.push((5.0 * base, fmt::tick((axis.format)(5.0 * base))));
                 }
             }
             return Self {
@@ -274,7 +282,7 @@ impl Scale {
                 let v = lo + i as f64 * step;
                 // Avoid "-0" and float dust such as 0.30000000000000004.
                 let v = if v.abs() < step * 1e-9 { 0.0 } else { v };
-                (v, (axis.format)(v))
+                (v, fmt::tick((axis.format)(v)))
             })
             .collect();
         Self {
@@ -475,9 +483,10 @@ fn draw_bar_series(
         let y = ys.map(v.y, a.y1, a.y0);
         let _ = write!(
             out,
-            r#"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" stroke="none" fill-opacity="0.85"><title>{}</title></rect>"#,
+            r#"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" stroke="none" fill-opacity="{}"><title>{}</title></rect>"#,
             (bar - 1.0).max(1.0),
             (a.y1 - y).max(0.0),
+            s.opacity,
             esc(&v.tip)
         );
         let centre = x + bar / 2.0;
@@ -498,9 +507,10 @@ fn draw_legend(out: &mut String, series: &[Series], x: f64, top: f64, bars: bool
         if bars {
             let _ = write!(
                 out,
-                r#"<rect x="{x:.1}" y="{:.1}" width="18" height="10" fill="{}"/>"#,
+                r#"<rect x="{x:.1}" y="{:.1}" width="18" height="10" fill="{}" fill-opacity="{}"/>"#,
                 y - 5.0,
-                s.colour
+                s.colour,
+                s.opacity
             );
         } else {
             let dash = if s.dash.is_empty() {
