@@ -1,0 +1,154 @@
+//! A sharded concurrent hash map: the table is split into independently locked shards, so
+//! threads working on different shards never meet.
+//!
+//! [`ShardedMap`] holds a power-of-two number of shards. Each shard is a `parking_lot::RwLock`
+//! over a `hashbrown::HashTable`, padded to its own cache lines (`crossbeam_utils::CachePadded`),
+//! so two threads on neighbouring shards never write to the same line. An operation hashes its
+//! key once; the hash picks the shard and then the bucket inside it.
+//!
+//! It is the structure `dashmap` popularised, with two differences:
+//!
+//! - **Closures instead of guards.** Like every map in cmap it implements
+//!   [`cmap_core::ConcurrentMap`]: values are reached through closures, and no method returns a
+//!   guard that holds a shard lock, so the classic deadlock of guard-returning maps (holding a
+//!   reference while calling the map again) cannot be written.
+//! - **Incremental resizing.** A full shard does not rehash all its entries in one write; it
+//!   moves them a few at a time over its next writes (see `# Resizing`), which bounds the pause
+//!   a writer, and every thread queued behind it on the shard, can meet.
+//!
+//! # Choosing the shard
+//!
+//! hashbrown takes its 7-bit tag from the top bits of the hash and its bucket index from the low
+//! bits. The shard is taken from the bits just below the tag, which neither uses, so within a
+//! shard tags and bucket indices stay as well spread as the hash is. The shard is never taken from
+//! the key itself: keys that share their low bits or first byte (multiples of 2<sup>k</sup>,
+//! prefixed strings) spread over the shards as well as any others, which
+//! [`ShardedMap::shard_stats`] shows.
+//!
+//! # Consistency
+//!
+//! - **Single-key operations are linearizable.** Each holds its key's shard lock for its whole
+//!   duration (shared for [`get_with`](ConcurrentMap::get_with) and
+//!   [`contains_key`](ConcurrentMap::contains_key), exclusive for writes), so `update` and `upsert`
+//!   are atomic read-modify-writes and lose nothing.
+//! - **Multi-key reads are per-shard consistent.** [`len`](ConcurrentMap::len),
+//!   [`ShardedMap::scan`], [`ShardedMap::for_each`] and [`ShardedMap::shard_stats`] visit the
+//!   shards in index order, holding one shard's read lock at a time, so each shard is seen
+//!   exactly as it was at one instant, but different shards at different instants. What a
+//!   concurrent writer can make a scan see:
+//!   - a key present and unchanged for the whole scan is seen exactly once, with its value;
+//!   - no key is ever seen twice (a key's shard never changes, resizes included);
+//!   - a key inserted, removed or overwritten during the scan is seen with its old value, its new
+//!     value, or not at all, depending on whether its shard was copied before or after the write;
+//!   - two writes to keys in different shards may be seen out of order: a scan can see the later
+//!     write and miss the earlier one. Likewise `len` may return a count the map never had at any
+//!     instant (a key inserted in a shard not yet counted while another is removed from a shard
+//!     already counted is counted, and so is the removed one). At quiescence all of them are
+//!     exact.
+//! - **Scans never run user code under a lock.** A scan clones one shard's entries out under its
+//!   read lock and calls the closure after releasing it, so the closure may call the map, even
+//!   write to it, without deadlocking; its own writes are seen by the scan only in shards not yet
+//!   copied.
+//! - **Panics.** `parking_lot` locks are not poisoned: a panic in a closure releases the shard
+//!   lock as it unwinds. An `update` or `upsert` closure that panics keeps whatever it wrote to
+//!   the value before panicking; an `upsert` whose `make` panics inserts nothing.
+//!
+//! # Resizing
+//!
+//! A shard doubles when full. With [`Resize::Blocking`] (hashbrown's own growth, and dashmap's)
+//! the write that finds it full rehashes every entry of the shard under the shard's write lock: a
+//! pause proportional to the shard's size, for that write and for every operation on the shard
+//! that queues behind it. This is the tail-latency spike of sharded maps.
+//!
+//! With [`Resize::Incremental`] (the default) that write instead allocates the bigger table and
+//! keeps the full one aside; it and every later write to the shard move [`Resize::DEFAULT_STEP`]
+//! entries (scanning at most four times that many buckets) until the old table is empty. The
+//! trade-off:
+//!
+//! - **Bounded pauses.** No write moves more than `step` entries, so the worst write during
+//!   growth costs an allocation of the new table plus `step` moves, whatever the shard's size.
+//! - **Slower operations while a resize runs.** Until the old table is empty, lookups and writes
+//!   of keys absent from the new table probe both tables, and writes do their share of moves.
+//!   Moving all the entries costs about what one blocking rehash costs, only spread out.
+//! - **Two tables alive at once** during a resize (so did the blocking rehash, but only for one
+//!   write): about 1.5x the shard's table memory until the old one is freed.
+//! - **A resize only progresses on writes.** A shard that stops receiving writes mid-resize keeps
+//!   both tables, and its misses probe twice, until the next writes or
+//!   [`ShardedMap::shrink_to_fit`] finish it.
+//!
+//! # Choosing the shard count
+//!
+//! [`default_shard_count`]: 8 shards per available core, rounded up to a power of two (16 on a
+//! 2-core machine; dashmap uses 4 per core). More shards than cores means two threads rarely
+//! want the same shard at once, and smaller shards mean smaller resizes; past a few per core,
+//! the extra lock words only cost cache space. Measured on the 2-core machine this crate is
+//! developed on, see `# Performance`.
+//!
+//! # Performance
+//!
+//! Per operation: one hash, one lock acquisition (one compare-and-swap) and release, one probe of
+//! one hashbrown table (two while that shard is resizing), no allocation except when a shard
+//! grows. Memory: hashbrown's, plus two cache lines per shard. With many threads, reads of the
+//! same shard still write its lock word, so the cache line bounces between cores.
+//!
+//! Reproduce the comparison with `dashmap` (single-thread operations at 1K and 1M keys, a
+//! 2-thread read-heavy mix, and insert latency while growing from empty to 1M entries, with and
+//! without incremental resizing):
+//!
+//! ```sh
+//! cargo bench -p cmap-benches --bench sharded
+//! ```
+//!
+//! # Examples
+//!
+//! ```
+//! use cmap_core::{ConcurrentMap, Upsert};
+//! use cmap_sharded::ShardedMap;
+//!
+//! let hits = ShardedMap::<String, u64>::new();
+//! std::thread::scope(|s| {
+//!     for _ in 0..4 {
+//!         s.spawn(|| {
+//!             for page in ["/", "/about", "/"] {
+//!                 let _ = hits.upsert(page.to_owned(), || 1, |n| *n += 1);
+//!             }
+//!         });
+//!     }
+//! });
+//! assert_eq!(hits.get(&"/".to_owned()), Some(8));
+//!
+//! // A scan runs its closure with no lock held, so it may write to the map (and may then meet
+//! // its own writes in shards it has not reached yet).
+//! hits.for_each(|page, &n| {
+//!     if !page.ends_with("#seen") {
+//!         hits.insert(format!("{page}#seen"), n);
+//!     }
+//! });
+//! assert_eq!(hits.get(&"/about#seen".to_owned()), Some(4));
+//! ```
+//!
+//! Shard statistics show how keys spread:
+//!
+//! ```
+//! use cmap_core::ConcurrentMap;
+//! use cmap_sharded::ShardedMap;
+//!
+//! let map = ShardedMap::<u64, ()>::with_shards(16);
+//! for k in 0..100_000u64 {
+//!     map.insert(k * 4096, ());
+//! }
+//! let stats = map.shard_stats();
+//! println!("per shard: {:?}, imbalance {:.3}", stats.entries, stats.imbalance());
+//! assert!(stats.imbalance() < 1.05);
+//! ```
+#![warn(missing_docs)]
+
+mod map;
+mod raw;
+mod stats;
+
+pub use map::{Builder, Resize, ShardedMap, default_shard_count};
+pub use stats::ShardStats;
+
+#[cfg(doc)]
+use cmap_core::ConcurrentMap;

@@ -1,0 +1,388 @@
+//! One shard: a `hashbrown::HashTable` that grows either all at once or incrementally.
+//!
+//! Everything here runs under the shard's lock (shared for `&self` methods, exclusive for
+//! `&mut self` ones); this module knows nothing of locks or of other shards. Every method takes
+//! the key's hash, computed once by the caller, and a `hasher` for the entries it may have to
+//! re-place (growth and migration).
+//!
+//! # Incremental resize
+//!
+//! When an insert finds the table full, hashbrown would allocate a bigger table and move every
+//! entry at once: with the shard locked, that is a pause proportional to the shard's size. With
+//! [`Growth::Incremental`] the shard instead allocates the bigger table, makes it the current one,
+//! and keeps the full table aside as a [`Migration`]. Every later write to the shard first moves
+//! up to `step` entries from the old table to the new one, scanning at most `4 * step` buckets
+//! of the old table, so the work one write does is bounded whatever the shard's size.
+//!
+//! **Invariant: a key is in at most one of the two tables.** New keys always go to the current
+//! table and only after the old one has been searched; an entry leaves the old table in the same
+//! step that puts it in the current one. Lookups search the current table, then the old one.
+//!
+//! **Invariant: while a migration runs, the current table does not grow.** A new table is sized
+//! for the old table's entries plus the inserts that can arrive before the migration ends; see
+//! [`Shard::start_migration`] for the arithmetic. (Should it ever fill, hashbrown grows it in the
+//! ordinary, blocking way: correct, merely slow.)
+
+use std::mem;
+
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
+
+/// How a full shard grows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Growth {
+    /// hashbrown's own growth: one write rehashes the whole shard.
+    Blocking,
+    /// Migrate `step` entries per write (at least [`MIN_STEP`]).
+    Incremental { step: usize },
+}
+
+/// The smallest migration step that still guarantees the invariant that a new table never fills
+/// while its migration runs (see [`Shard::start_migration`]).
+pub(crate) const MIN_STEP: usize = 2;
+
+/// How many old-table buckets one migration step may scan per entry it may move.
+const SCAN_PER_ENTRY: usize = 4;
+
+/// A shard's entries.
+#[derive(Debug)]
+pub(crate) struct Shard<K, V> {
+    /// Where new entries go.
+    table: HashTable<(K, V)>,
+    /// The table being emptied into `table`, when an incremental resize is in progress. Boxed so
+    /// that the shard's hot fields (lock word, current table, this pointer) share a cache line.
+    migration: Option<Box<Migration<K, V>>>,
+}
+
+/// An incremental resize in progress.
+#[derive(Debug)]
+pub(crate) struct Migration<K, V> {
+    old: HashTable<(K, V)>,
+    /// The first old-table bucket not yet visited. Buckets below it are empty.
+    next_bucket: usize,
+}
+
+impl<K, V> Shard<K, V> {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            table: HashTable::with_capacity(capacity),
+            migration: None,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.table.len() + self.migration.as_ref().map_or(0, |m| m.old.len())
+    }
+
+    /// How many entries the shard holds before its next resize starts.
+    pub(crate) fn capacity(&self) -> usize {
+        self.table.capacity()
+    }
+
+    pub(crate) fn is_migrating(&self) -> bool {
+        self.migration.is_some()
+    }
+
+    /// Calls `f` on every entry.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&K, &V)) {
+        for (k, v) in &self.table {
+            f(k, v);
+        }
+        if let Some(m) = &self.migration {
+            for (k, v) in &m.old {
+                f(k, v);
+            }
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.table.clear();
+        self.migration = None;
+    }
+}
+
+impl<K: Eq, V> Shard<K, V> {
+    #[inline]
+    pub(crate) fn get(&self, hash: u64, key: &K) -> Option<&V> {
+        let eq = |e: &(K, V)| e.0 == *key;
+        match self.table.find(hash, eq) {
+            Some((_, v)) => Some(v),
+            None => match &self.migration {
+                None => None,
+                Some(m) => m.old.find(hash, eq).map(|(_, v)| v),
+            },
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, hash: u64, key: &K) -> Option<&mut V> {
+        let eq = |e: &(K, V)| e.0 == *key;
+        match self.table.find_mut(hash, eq) {
+            Some((_, v)) => Some(v),
+            None => match &mut self.migration {
+                None => None,
+                Some(m) => m.old.find_mut(hash, eq).map(|(_, v)| v),
+            },
+        }
+    }
+
+    /// Inserts or replaces, returning the replaced value.
+    #[inline]
+    pub(crate) fn insert(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        hasher: impl Fn(&K) -> u64,
+        growth: Growth,
+    ) -> Option<V> {
+        if self.migration.is_none() && (self.has_room() || growth == Growth::Blocking) {
+            return match self.table.entry(hash, |e| e.0 == key, |e| hasher(&e.0)) {
+                Entry::Occupied(mut e) => Some(mem::replace(&mut e.get_mut().1, value)),
+                Entry::Vacant(e) => {
+                    e.insert((key, value));
+                    None
+                }
+            };
+        }
+        self.insert_slow(hash, key, value, hasher, growth)
+    }
+
+    /// Removes `key`, returning its value.
+    #[inline]
+    pub(crate) fn remove(
+        &mut self,
+        hash: u64,
+        key: &K,
+        hasher: impl Fn(&K) -> u64,
+        growth: Growth,
+    ) -> Option<V> {
+        if self.migration.is_some() {
+            return self.remove_migrating(hash, key, hasher, growth);
+        }
+        match self.table.find_entry(hash, |e| e.0 == *key) {
+            Ok(e) => Some(e.remove().0.1),
+            Err(_) => None,
+        }
+    }
+
+    /// Runs `f` on the value for `key`, if present.
+    #[inline]
+    pub(crate) fn update<R>(
+        &mut self,
+        hash: u64,
+        key: &K,
+        f: impl FnOnce(&mut V) -> R,
+        hasher: impl Fn(&K) -> u64,
+        growth: Growth,
+    ) -> Option<R> {
+        if self.migration.is_some() {
+            self.help(&hasher, growth);
+        }
+        self.get_mut(hash, key).map(f)
+    }
+
+    /// Runs `modify` on the value for `key` if present (returning `Ok`), or inserts `make()`.
+    ///
+    /// If `make` panics nothing is inserted; any migration work done before it stays done, which
+    /// is harmless.
+    #[inline]
+    pub(crate) fn upsert<R>(
+        &mut self,
+        hash: u64,
+        key: K,
+        make: impl FnOnce() -> V,
+        modify: impl FnOnce(&mut V) -> R,
+        hasher: impl Fn(&K) -> u64,
+        growth: Growth,
+    ) -> Option<R> {
+        if self.migration.is_none() && (self.has_room() || growth == Growth::Blocking) {
+            return match self.table.entry(hash, |e| e.0 == key, |e| hasher(&e.0)) {
+                Entry::Occupied(mut e) => Some(modify(&mut e.get_mut().1)),
+                Entry::Vacant(e) => {
+                    e.insert((key, make()));
+                    None
+                }
+            };
+        }
+        self.upsert_slow(hash, key, make, modify, hasher, growth)
+    }
+
+    /// Moves every entry still in the old table, ending any migration, then shrinks the table to
+    /// fit its entries.
+    pub(crate) fn shrink_to_fit(&mut self, hasher: impl Fn(&K) -> u64) {
+        self.finish_migration(&hasher);
+        self.table.shrink_to_fit(|e| hasher(&e.0));
+    }
+
+    /// Whether one more entry fits in the current table without hashbrown growing it.
+    #[inline]
+    fn has_room(&self) -> bool {
+        self.table.len() < self.table.capacity()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn insert_slow(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        hasher: impl Fn(&K) -> u64,
+        growth: Growth,
+    ) -> Option<V> {
+        match self.prepare_write(hash, &key, &hasher, growth) {
+            Some(v) => Some(mem::replace(v, value)),
+            None => {
+                self.table
+                    .insert_unique(hash, (key, value), |e| hasher(&e.0));
+                None
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn upsert_slow<R>(
+        &mut self,
+        hash: u64,
+        key: K,
+        make: impl FnOnce() -> V,
+        modify: impl FnOnce(&mut V) -> R,
+        hasher: impl Fn(&K) -> u64,
+        growth: Growth,
+    ) -> Option<R> {
+        match self.prepare_write(hash, &key, &hasher, growth) {
+            Some(v) => Some(modify(v)),
+            None => {
+                let value = make();
+                self.table
+                    .insert_unique(hash, (key, value), |e| hasher(&e.0));
+                None
+            }
+        }
+    }
+
+    /// The slow path shared by inserts and upserts: does this write's share of a migration in
+    /// progress, then returns the key's value if it is present; if it is absent, makes sure the
+    /// current table has room for it first, starting a migration if it has none.
+    fn prepare_write(
+        &mut self,
+        hash: u64,
+        key: &K,
+        hasher: &impl Fn(&K) -> u64,
+        growth: Growth,
+    ) -> Option<&mut V> {
+        self.help(hasher, growth);
+        // Checking presence first costs a second probe, but only on this slow path, and it
+        // keeps a replacement from starting a resize it does not need.
+        if self.get_mut(hash, key).is_none() {
+            if let Growth::Incremental { step } = growth
+                && !self.has_room()
+                && self.migration.is_none()
+            {
+                self.start_migration(hasher, step);
+            }
+            return None;
+        }
+        self.get_mut(hash, key)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn remove_migrating(
+        &mut self,
+        hash: u64,
+        key: &K,
+        hasher: impl Fn(&K) -> u64,
+        growth: Growth,
+    ) -> Option<V> {
+        self.help(&hasher, growth);
+        let eq = |e: &(K, V)| e.0 == *key;
+        if let Ok(e) = self.table.find_entry(hash, eq) {
+            return Some(e.remove().0.1);
+        }
+        let m = self.migration.as_mut()?;
+        let removed = m.old.find_entry(hash, eq).ok().map(|e| e.remove().0.1);
+        if m.old.is_empty() {
+            self.migration = None;
+        }
+        removed
+    }
+
+    /// Replaces the full current table by an empty one with room for twice as many entries (or as
+    /// many, when most of its capacity is taken by tombstones rather than entries), keeps the
+    /// full one aside, and moves the first `step` entries.
+    ///
+    /// Why the new table never fills before the migration ends: let the old table hold `n`
+    /// entries with capacity `c` (`n <= c`), in `b <= 8c/7 + 1` buckets. Each write to the shard
+    /// either moves `step` entries or scans `4 * step` buckets, so the migration ends after at
+    /// most `n / step + b / (4 * step) + 1` writes, each adding at most one entry. With
+    /// `step >= 2` that is at most `n / 2 + c / 7 + 1`, so the current table ends up holding at
+    /// most `1.5n + c / 7 + 1` entries: below its capacity of about `2c` when it doubles
+    /// (`n <= c`), and below `c` when `n <= c / 3` and it keeps the same size.
+    #[cold]
+    fn start_migration(&mut self, hasher: &impl Fn(&K) -> u64, step: usize) {
+        debug_assert!(self.migration.is_none());
+        let (n, c) = (self.table.len(), self.table.capacity());
+        let new_capacity = if c > 0 && n <= c / 3 { c } else { c + 1 };
+        let old = mem::replace(&mut self.table, HashTable::with_capacity(new_capacity));
+        if old.is_empty() {
+            return;
+        }
+        self.migration = Some(Box::new(Migration {
+            old,
+            next_bucket: 0,
+        }));
+        self.migrate(hasher, step);
+    }
+
+    /// Does one write's share of a migration in progress.
+    #[inline]
+    fn help(&mut self, hasher: &impl Fn(&K) -> u64, growth: Growth) {
+        if self.migration.is_some() {
+            // A map built with incremental growth keeps it; the blocking case only arises in
+            // tests that switch policies, and finishing there is what blocking growth means.
+            match growth {
+                Growth::Incremental { step } => self.migrate(hasher, step),
+                Growth::Blocking => self.finish_migration(hasher),
+            }
+        }
+    }
+
+    /// Moves up to `step` entries, scanning at most `SCAN_PER_ENTRY * step` buckets, and ends
+    /// the migration once the old table is empty.
+    #[cold]
+    #[inline(never)]
+    fn migrate(&mut self, hasher: &impl Fn(&K) -> u64, step: usize) {
+        let Some(m) = self.migration.as_mut() else {
+            return;
+        };
+        let buckets = m.old.num_buckets();
+        let (mut moved, mut scanned) = (0, 0);
+        while moved < step && scanned < SCAN_PER_ENTRY * step && m.next_bucket < buckets {
+            if let Ok(entry) = m.old.get_bucket_entry(m.next_bucket) {
+                // Hash before removing: if the key's `Hash` panics, the entry stays where it is.
+                let hash = hasher(&entry.get().0);
+                let (kv, _) = entry.remove();
+                self.table.insert_unique(hash, kv, |e| hasher(&e.0));
+                moved += 1;
+            }
+            m.next_bucket += 1;
+            scanned += 1;
+        }
+        if m.old.is_empty() {
+            self.migration = None;
+        }
+    }
+
+    /// Moves every entry left in the old table.
+    fn finish_migration(&mut self, hasher: &impl Fn(&K) -> u64) {
+        while self.migration.is_some() {
+            self.migrate(hasher, usize::MAX / SCAN_PER_ENTRY);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
