@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The regression gate's self-test against the real harness (never against stored numbers).
+#
+#   scripts/gate-selftest.sh --ci     # one short A/A gate: the same build on both sides must
+#                                     # not fail (about 2 minutes after the build)
+#   scripts/gate-selftest.sh --full   # 5 A/A gates over 12 benchmarks (no fail allowed), then 10
+#                                     # gates against a build whose locked `get` is 20% slower
+#                                     # (slowdown-knob): >= 9 must fail exactly the read-heavy
+#                                     # locked benchmarks; every gate within 15 minutes
+#
+# Exit code 0 when the figures are met, 3 when not, 1 on a failure to build or run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-}
+case "$mode" in --ci | --full) ;; *) echo "usage: scripts/gate-selftest.sh --ci|--full" >&2; exit 2 ;; esac
+
+cargo build --quiet --release -p cmap-harness --bin cmap
+cargo build --quiet --release -p cmap-gate --example selftest
+mkdir -p target/gate-selftest
+base=target/gate-selftest/cmap-base
+cp target/release/cmap "$base"
+
+# Short runs, many rounds: each harness process runs every benchmark once for ~20k-200k ops.
+benchmarks=(--workloads read-heavy,exchange --structures locked,sharded,skiplist --threads 1,2
+    --harness-arg=--distribution --harness-arg=uniform --harness-arg=--keys --harness-arg=65536)
+
+if [ "$mode" = --ci ]; then
+    exec target/release/examples/selftest aa --base "$base" --runs 1 -- \
+        "${benchmarks[@]}" --ops 50000 --rounds 9
+fi
+
+# The knob build has its own target directory, so the shared one keeps the ordinary build.
+CARGO_TARGET_DIR=target/knob \
+    cargo build --quiet --release -p cmap-harness --bin cmap --features cmap-harness/slowdown-knob
+knob=target/gate-selftest/cmap-knob
+cp target/knob/release/cmap "$knob"
+export CMAP_SLOWDOWN_GET=locked:20
+exec target/release/examples/selftest full --base "$base" --knob "$knob" --slow locked \
+    --aa-runs 5 --runs 10 -- "${benchmarks[@]}" --ops 200000 --rounds 15
