@@ -18,7 +18,7 @@
 //!
 //! Every gate's report is kept under `--out` (default `target/gate-selftest`), one folder per run.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -81,7 +81,7 @@ fn options() -> Result<Options, String> {
 }
 
 /// Runs one gate of `base` against `head` with the common arguments; the report lands in `out`.
-fn gate(o: &Options, head: &PathBuf, name: &str) -> Result<GateReport, String> {
+fn gate(o: &Options, head: &Path, name: &str) -> Result<GateReport, String> {
     let out = o.out.join(name);
     let mut argv: Vec<String> = vec!["gate".into()];
     argv.extend([
