@@ -183,9 +183,9 @@ impl Builder<'_> {
             (p.workload.name == w.name).then(|| {
                 let s = &p.summary.throughput;
                 let tip = format!(
-                    "{}, {} threads: {} ops/s (min {}, max {}, {} repeats)",
+                    "{}, {}: {} ops/s (min {}, max {}, {} repeats)",
                     p.structure,
-                    p.threads,
+                    fmt::threads(p.threads),
                     fmt::si(s.median, 4),
                     fmt::si(s.min, 4),
                     fmt::si(s.max, 4),
@@ -245,7 +245,7 @@ impl Builder<'_> {
         }
         let threads: BTreeSet<usize> = top.values().copied().collect();
         let at = match threads.iter().collect::<Vec<_>>().as_slice() {
-            [t] => format!("{t} threads"),
+            [t] => fmt::threads(**t),
             _ => "the highest thread count of each machine".to_owned(),
         };
         for (_, op) in ops {
@@ -271,7 +271,11 @@ impl Builder<'_> {
             }
             let chart = Chart {
                 id: String::new(),
-                title: format!("{}: {op} latency percentiles", w.name),
+                title: format!(
+                    "{}: {} latency percentiles",
+                    w.name,
+                    describe::op_label(&op)
+                ),
                 subtitle: format!("{at}; sampled operations, median of repeats, bars: min to max"),
                 kind: Kind::Line {
                     x: Axis {
@@ -286,7 +290,7 @@ impl Builder<'_> {
                     },
                 },
                 y: Axis {
-                    label: format!("{op} latency (log scale)"),
+                    label: format!("{} latency (log scale)", describe::op_label(&op)),
                     log: true,
                     include_zero: false,
                     ticks: vec![],
@@ -320,9 +324,9 @@ impl Builder<'_> {
                 .collect();
             let s = Stats::of(&rates)?;
             let tip = format!(
-                "{}, {} threads: {} entries/s (min {}, max {}, {} repeats)",
+                "{}, {}: {} entries/s (min {}, max {}, {} repeats)",
                 p.structure,
-                p.threads,
+                fmt::threads(p.threads),
                 fmt::si(s.median, 4),
                 fmt::si(s.min, 4),
                 fmt::si(s.max, 4),
@@ -426,9 +430,9 @@ impl Builder<'_> {
                             lo: s.min,
                             hi: s.max,
                             tip: format!(
-                                "{structure}, {}, {} threads: {} per entry",
+                                "{structure}, {}, {}: {} per entry",
                                 w.name,
-                                p.threads,
+                                fmt::threads(p.threads),
                                 fmt::bytes(median)
                             ),
                         })
@@ -525,7 +529,8 @@ impl Builder<'_> {
             id: String::new(),
             title,
             subtitle: format!(
-                "{detail}; {threads} threads; {} keys, {}; workloads {}",
+                "{detail}; {}; {} keys, {}; workloads {}",
+                fmt::threads(threads),
                 fmt::thousands(w0.key_space),
                 describe::key_type(&w0.key_type),
                 names.into_iter().collect::<Vec<_>>().join(", ")
@@ -660,6 +665,39 @@ impl Builder<'_> {
         if groups.is_empty() {
             return;
         }
+        // Each group is labelled by what sets it apart; what all share goes to the subtitle.
+        let parts: Vec<[String; 4]> = groups
+            .iter()
+            .map(|(e, d, t, th)| {
+                [
+                    format!("{} elements", fmt::tick(fmt::si(*e as f64, 3))),
+                    format!("{} distinct", fmt::tick(fmt::si(*d as f64, 3))),
+                    format!("θ={t}"),
+                    fmt::threads(*th),
+                ]
+            })
+            .collect();
+        let shared: Vec<bool> = (0..4)
+            .map(|i| parts.iter().all(|p| p[i] == parts[0][i]))
+            .collect();
+        let common: Vec<String> = (0..4)
+            .filter(|i| shared[*i])
+            .map(|i| parts[0][i].clone())
+            .collect();
+        let labels: Vec<String> = parts
+            .iter()
+            .map(|p| {
+                let own: Vec<&str> = (0..4)
+                    .filter(|i| !shared[*i])
+                    .map(|i| p[i].as_str())
+                    .collect();
+                if own.is_empty() {
+                    "all".to_owned()
+                } else {
+                    own.join(", ")
+                }
+            })
+            .collect();
         let mut names: Vec<String> = Vec::new();
         for s in &self.data.sources {
             for f in &s.results.frequency_count {
@@ -699,18 +737,16 @@ impl Builder<'_> {
         let chart = Chart {
             id: String::new(),
             title: "Frequency count".into(),
-            subtitle: "counting a skewed slice with upsert from rayon, against rayon fold/reduce; bars: min to max".into(),
+            subtitle: format!(
+                "upsert from rayon vs rayon fold/reduce; {}bars: min to max",
+                if common.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}; ", common.join(", "))
+                }
+            ),
             kind: Kind::Bars {
-                groups: groups
-                    .iter()
-                    .map(|(e, d, t, th)| {
-                        format!(
-                            "{} elements, {} distinct, θ={t}, {th} threads",
-                            fmt::tick(fmt::si(*e as f64, 3)),
-                            fmt::tick(fmt::si(*d as f64, 3))
-                        )
-                    })
-                    .collect(),
+                groups: labels,
                 x_label: "data set".into(),
             },
             y: Axis {

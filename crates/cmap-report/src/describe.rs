@@ -15,6 +15,11 @@ pub(crate) fn op_rank(op: &str) -> (usize, String) {
     )
 }
 
+/// How an operation kind reads in titles: the harness's `all` is every operation together.
+pub(crate) fn op_label(op: &str) -> &str {
+    if op == "all" { "all operations" } else { op }
+}
+
 /// `90% read, 5% insert, 5% remove`.
 pub(crate) fn mix(m: &Mix) -> String {
     let parts = [

@@ -87,6 +87,15 @@ pub(crate) fn relative(v: f64, reference: f64) -> String {
     }
 }
 
+/// `1 thread`, `4 threads`.
+pub(crate) fn threads(n: usize) -> String {
+    if n == 1 {
+        "1 thread".to_owned()
+    } else {
+        format!("{n} threads")
+    }
+}
+
 /// A thousands-separated integer: `1,000,000`.
 pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();

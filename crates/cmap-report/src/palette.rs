@@ -13,18 +13,20 @@ const KNOWN: &[(&str, &str)] = &[
     ("locked", "#4d4d4d"),
     ("sharded", "#1f77b4"),
     ("cow", "#2ca02c"),
+    ("cow-full-copy", "#b8860b"),
     ("skiplist", "#9467bd"),
     ("dashmap", "#ff7f0e"),
     ("papaya", "#d62728"),
     ("scc", "#8c564b"),
-    ("crossbeam-skiplist", "#e377c2"),
+    ("crossbeam-skipmap", "#e377c2"),
+    ("std-rwlock", "#393b79"),
     ("rayon-fold-reduce", "#17becf"),
-    ("null", "#7f7f7f"),
+    ("null", "#a0a0a0"),
 ];
 
 /// Colours for other names, distinct from the fixed ones.
 const FALLBACK: &[&str] = &[
-    "#bcbd22", "#006d77", "#e76f51", "#6a4c93", "#8ab17d", "#b5179e", "#3a86ff", "#ffb703",
+    "#ff9896", "#006d77", "#e76f51", "#6a4c93", "#8ab17d", "#b5179e", "#3a86ff", "#ffb703",
     "#264653", "#9d0208", "#588157", "#f15bb5",
 ];
 

@@ -113,7 +113,7 @@ pub(crate) fn build(data: &Dataset, charts: &ChartSet, baseline: &str) -> Doc {
         })
         .collect();
     if !unmeasured.is_empty() {
-        d.push(Block::Heading(2, "Workloads no structure ran".into()));
+        d.push(Block::Heading(2, "Other pairs not run".into()));
         let mut head = vec!["workload".to_owned(), "structure".into(), "reason".into()];
         if data.multi() {
             head.push("machine".into());
@@ -168,7 +168,10 @@ fn table(points: &[&Point], baseline: &str) -> Block {
         "spread (min / max)".into(),
         format!("vs {baseline}"),
     ];
-    head.extend(ops.iter().map(|(_, op)| format!("{op} p50 / p99 / p99.99")));
+    head.extend(
+        ops.iter()
+            .map(|(_, op)| format!("{} p50 / p99 / p99.99", describe::op_label(op))),
+    );
     head.extend(["bytes/entry".to_owned(), "allocs/op".into()]);
     let mut numeric = vec![true, false, true, true, true];
     numeric.extend(ops.iter().map(|_| true));

@@ -121,13 +121,39 @@ impl Chart {
         };
         let plot_width = match &self.kind {
             Kind::Bars { .. } => {
-                (groups as f64 * (self.series.len() as f64 * 14.0 + 24.0)).max(460.0)
+                (groups as f64 * (self.series.len() as f64 * 10.0 + 24.0)).max(460.0)
             }
             // Narrow enough that two charts sit side by side on a 1920-pixel screen.
             Kind::Line { .. } => 460.0,
         };
-        let (left, top) = (84.0, 56.0);
-        let bottom = if rotate { 150.0 } else { 64.0 };
+        // Rotated group labels hang down-left from their group's centre; the first ones may need
+        // more room than the axis labels do.
+        let overhang = match &self.kind {
+            Kind::Bars { groups: names, .. } if rotate => {
+                let slot = plot_width / names.len().max(1) as f64;
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| {
+                        g.chars().count() as f64 * CHAR_WIDTH * 0.82 - slot * (i as f64 + 0.5)
+                    })
+                    .fold(0.0, f64::max)
+            }
+            _ => 0.0,
+        };
+        let (left, top) = (84.0 + (overhang - 60.0).max(0.0), 56.0);
+        let widest = match &self.kind {
+            Kind::Bars { groups, .. } => {
+                groups.iter().map(|g| g.chars().count()).max().unwrap_or(0)
+            }
+            Kind::Line { .. } => 0,
+        } as f64;
+        // sin(35°) of the widest rotated label, plus room for the axis label under it.
+        let bottom = if rotate {
+            (widest * CHAR_WIDTH * 0.58 + 62.0).max(100.0)
+        } else {
+            64.0
+        };
         let legend_height = 22.0 + 18.0 * self.series.len() as f64;
         let plot_height = (300.0_f64).max(legend_height - 10.0);
         // Wide enough for the title (15 px bold) and subtitle (11 px) not to be clipped.
@@ -182,7 +208,7 @@ impl Chart {
                 }
             }
             Kind::Bars { groups, x_label } => {
-                draw_groups(&mut out, groups, x_label, rotate, &area);
+                draw_groups(&mut out, groups, x_label, rotate, height - 18.0, &area);
                 let slot = (area.x1 - area.x0) / groups.len().max(1) as f64;
                 let bar = slot * 0.8 / self.series.len().max(1) as f64;
                 for (i, s) in self.series.iter().enumerate() {
@@ -377,7 +403,14 @@ fn draw_x_label(out: &mut String, label: &str, a: &Area, y: f64) {
     );
 }
 
-fn draw_groups(out: &mut String, groups: &[String], label: &str, rotate: bool, a: &Area) {
+fn draw_groups(
+    out: &mut String,
+    groups: &[String],
+    label: &str,
+    rotate: bool,
+    label_y: f64,
+    a: &Area,
+) {
     out.push_str(r##"<g class="axis x-axis" fill="#333333">"##);
     let slot = (a.x1 - a.x0) / groups.len().max(1) as f64;
     for (i, g) in groups.iter().enumerate() {
@@ -397,7 +430,6 @@ fn draw_groups(out: &mut String, groups: &[String], label: &str, rotate: bool, a
             );
         }
     }
-    let label_y = if rotate { a.y1 + 136.0 } else { a.y1 + 44.0 };
     draw_x_label(out, label, a, label_y);
     out.push_str("</g>");
 }
