@@ -182,7 +182,7 @@ impl Doc {
                     let svg = svgs.get(file).map(|s| inline_svg(s)).unwrap_or_default();
                     let _ = writeln!(
                         out,
-                        r#"<figure id="{}" title="{}">{svg}<figcaption><a href="charts/{f}">charts/{f}</a></figcaption></figure>"#,
+                        r#"<figure id="{}" aria-label="{}">{svg}<figcaption><a href="charts/{f}">charts/{f}</a></figcaption></figure>"#,
                         esc(&ids.next(file.trim_end_matches(".svg"))),
                         esc(title),
                         f = esc(file),
