@@ -1,0 +1,166 @@
+//! An ordered concurrent map whose snapshots are true points in time: versioned entries on
+//! crossbeam's lock-free skip list, the way LevelDB, RocksDB, Pebble and Badger keep their
+//! memtables.
+//!
+//! Ordered data (time-series windows, ranges of ids, leaderboards) needs range scans, and a scan
+//! that runs while writers proceed must not show a state that never existed. A plain
+//! `crossbeam_skiplist::SkipMap` iterator is live: it sees inserts ahead of its cursor, so a scan
+//! can show key 7 without key 3 although 3 was written first. [`SkipListMap`] never overwrites
+//! in place. Every write adds a *version*:
+//!
+//! - the skip list's entries are `(key, seq)`, ordered by key and then newest seq first, each
+//!   holding a value or a tombstone (a removal);
+//! - every write takes the next sequence number, and a batch takes one for all its writes;
+//! - a published *watermark* says which seqs are fully applied. A read at seq `s` sees, for each
+//!   key, its newest version numbered at most `s`; a [`snapshot`](cmap_core::Snapshots::snapshot)
+//!   is just the watermark at the moment it is taken, registered as live.
+//!
+//! # Consistency
+//!
+//! - **Single-key operations** are linearizable. Writes are serialized by one writer lock and
+//!   become visible when the watermark reaches their seq; [`get`](cmap_core::ConcurrentMap::get),
+//!   [`get_with`](cmap_core::ConcurrentMap::get_with) and
+//!   [`contains_key`](cmap_core::ConcurrentMap::contains_key) read at the watermark, without
+//!   locks. `update` and `upsert` run their closure on a copy of the value under the writer lock,
+//!   so if the closure panics nothing is written.
+//! - **[`len`](cmap_core::ConcurrentMap::len)** counts the live keys of the latest state, kept by
+//!   writers (O(1)). While a write is in flight it may count that write a moment before readers
+//!   see it; at quiescence it is exact.
+//! - **Latest-state scans** ([`Ordered::range_with`](cmap_core::Ordered::range_with)) visit keys in
+//!   ascending order, each at most once. They read in chunks, each chunk at the watermark of its
+//!   moment: a key unchanged for the whole scan is seen with its value, a key written during the
+//!   scan may be seen before or after the write. Not a snapshot; take one for that.
+//! - **Snapshots** ([`SkipListSnapshot`]) see exactly the writes published when they were taken,
+//!   forever: `get`, `range_with`, `scan` and `len` of a snapshot never change, however long a scan
+//!   runs and whatever writers do meanwhile. A batch is wholly in a snapshot or wholly absent.
+//!   `len` of a snapshot is exact; the first call counts the view once (O(n)) unless a full scan
+//!   already did, then it is cached. A snapshot borrows nothing: it may move to other threads and
+//!   outlive the map.
+//! - **Batches** ([`Batch`](cmap_core::Batch)) hold the writer lock while their closure runs, read
+//!   the latest state plus their own writes, and apply everything at one seq when the closure
+//!   returns; a panic in the closure applies nothing.
+//!
+//! Closures passed to `get_with` run while the reading thread is pinned in crossbeam's epoch
+//! (which delays memory reclamation, never other threads); closures passed to scans run with
+//! nothing held, on entries copied out of the list in chunks.
+//!
+//! # Garbage collection
+//!
+//! A version is garbage when no reader can see it: it has been replaced, and no live snapshot
+//! was taken between its write and its replacement. A tombstone is garbage when nothing it hides
+//! is left. After each write, the writer decides which versions of the key it wrote are garbage,
+//! and [`compact`](SkipListMap::compact) does the same for every key (needed only for the versions
+//! a dropped snapshot leaves behind). Decisions are made under the snapshot registry's lock, the
+//! one a new snapshot takes to read the watermark, so a snapshot never loses a version it needs.
+//! The removals themselves are deferred through crossbeam's epoch until every thread that was
+//! reading at the time has moved on, because a reader that read the watermark just before a
+//! write published may still be looking for the version that write replaced.
+//!
+//! With no live snapshot the map therefore holds about one version per live key, and memory after
+//! heavy churn stays within a few percent of a fresh map with the same contents.
+//!
+//! # Why one writer lock
+//!
+//! Writers hold one mutex from taking a seq to publishing it, which makes the watermark trivially
+//! contiguous (no seq can be published before an earlier one is applied) and makes `update`,
+//! `upsert` and batches atomic read-modify-writes for free. The alternative, a watermark that
+//! ratchets over seqs applied out of order, lets writers insert in parallel but then needs
+//! per-key ordering for read-modify-writes. Reads, which are the bulk of an ordered map's load,
+//! never take the lock.
+//!
+//! # Performance
+//!
+//! - `get`: one pin of the epoch (a thread-local counter), one atomic load of the watermark and
+//!   one skip-list search, no allocation; about the cost of `SkipMap::get`.
+//! - `insert`/`update`/`upsert`/`remove`: the writer lock, a search for the current version, one
+//!   skip-list insert (one allocation), and, when the key had a version, a registry lock and a
+//!   deferred removal of the replaced version (a second search, later, on whichever thread
+//!   collects). Removing a key's only version with no snapshot live unlinks it directly.
+//! - Snapshots: O(log s) to take and drop (s live snapshots), no copying. Scans walk the list
+//!   level 0, skipping versions newer than their seq, and copy 256 entries per epoch pin.
+//!
+//! Measured figures and the commands that reproduce them are in
+//! `benches/benches/skiplist.rs` and `benches/benches/skiplist_memory.rs`:
+//!
+//! ```sh
+//! cargo bench -p cmap-benches --bench skiplist && cargo bench -p cmap-benches --bench skiplist_memory
+//! ```
+//!
+//! # Examples
+//!
+//! A scan of a snapshot never sees later writes:
+//!
+//! ```
+//! use std::ops::ControlFlow;
+//! use cmap_core::{ConcurrentMap, Ordered, OrderedSnapshot, Snapshot, Snapshots};
+//! use cmap_skiplist::SkipListMap;
+//!
+//! let scores = SkipListMap::<u64, &str>::new();
+//! scores.insert(30, "carol");
+//! scores.insert(10, "alice");
+//! let before = scores.snapshot();
+//! scores.insert(20, "bob");
+//! scores.remove(&30);
+//!
+//! let mut latest = Vec::new();
+//! scores.range_with(.., |k, v| {
+//!     latest.push((*k, *v));
+//!     ControlFlow::Continue(())
+//! });
+//! assert_eq!(latest, [(10, "alice"), (20, "bob")]);
+//!
+//! let mut then = Vec::new();
+//! before.range_with(5..=30, |k, v| {
+//!     then.push((*k, *v));
+//!     ControlFlow::Continue(())
+//! });
+//! assert_eq!(then, [(10, "alice"), (30, "carol")]);
+//! assert_eq!(before.len(), 2);
+//! ```
+//!
+//! A batch is all or nothing, to readers and to snapshots alike:
+//!
+//! ```
+//! use cmap_core::{Batch, ConcurrentMap, Snapshot, Snapshots};
+//! use cmap_skiplist::SkipListMap;
+//!
+//! let accounts = SkipListMap::<&str, u64>::new();
+//! accounts.insert("a", 100);
+//! accounts.insert("b", 0);
+//! let before = accounts.snapshot();
+//! accounts.batch(|tx| {
+//!     let a = tx.get(&"a").unwrap();
+//!     tx.insert("a", a - 40);
+//!     tx.insert("b", 40);
+//! });
+//! assert_eq!((accounts.get(&"a"), accounts.get(&"b")), (Some(60), Some(40)));
+//! assert_eq!((before.get(&"a"), before.get(&"b")), (Some(100), Some(0)));
+//! ```
+//!
+//! Versions a dropped snapshot kept are collected by the next write to their key, or by
+//! `compact`:
+//!
+//! ```
+//! use cmap_core::{ConcurrentMap, Snapshots};
+//! use cmap_skiplist::SkipListMap;
+//!
+//! let map = SkipListMap::<u64, u64>::new();
+//! map.insert(1, 1);
+//! let snapshot = map.snapshot();
+//! map.insert(1, 2);
+//! assert_eq!(map.version_count(), 2, "the snapshot still reads version 1");
+//! drop(snapshot);
+//! map.compact();
+//! # for _ in 0..1000 { if map.version_count() == 1 { break } crossbeam_epoch::pin().flush(); }
+//! assert_eq!(map.version_count(), 1);
+//! ```
+#![warn(missing_docs)]
+
+mod map;
+mod registry;
+mod snapshot;
+mod sync;
+mod version;
+
+pub use map::SkipListMap;
+pub use snapshot::SkipListSnapshot;

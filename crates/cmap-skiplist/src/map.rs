@@ -1,0 +1,475 @@
+//! `SkipListMap`: the public map over the versioned core.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::{Bound, ControlFlow, RangeBounds};
+use std::sync::Arc;
+
+use cmap_core::{
+    Batch, BatchWriter, ConcurrentMap, DefaultHashBuilder, Ordered, Snapshots, Upsert,
+};
+use crossbeam_epoch::{self as epoch, Guard};
+
+use crate::registry::Registry;
+use crate::snapshot::SkipListSnapshot;
+use crate::sync::{AtomicU64, AtomicUsize, Mutex, Ordering};
+use crate::version::{Dead, Seq, VersionEntry, Versions};
+
+/// An ordered concurrent map with point-in-time snapshots: versioned entries on a lock-free skip
+/// list. See the [crate docs](crate).
+pub struct SkipListMap<K, V> {
+    inner: Arc<Inner<K, V>>,
+}
+
+impl<K, V> SkipListMap<K, V>
+where
+    K: Ord + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// Removes every version that no reader can see any more, across the whole map.
+    ///
+    /// Writers already collect the garbage of the keys they write, so a map that is only written
+    /// to needs no compaction. Versions kept for a snapshot become garbage when the snapshot is
+    /// dropped, and only a later write to their key, or this call, collects them.
+    ///
+    /// The removals themselves are deferred, like those of writers, until no thread that was
+    /// reading when they were decided is still reading: they complete as threads pass through
+    /// crossbeam's epoch, normally within microseconds. `compact` walks the whole map (O(n)), in
+    /// chunks, never blocking readers and blocking writers only for a chunk at a time.
+    pub fn compact(&self) {
+        let mut resume: Option<K> = None;
+        let mut jobs = Vec::new();
+        loop {
+            let guard = &epoch::pin();
+            let next = {
+                let registry = self.inner.registry.lock();
+                // Read under the registry lock, like a snapshot: see `registry.rs`.
+                let at = self.inner.watermark.load(Ordering::Acquire);
+                let from = resume.as_ref().map_or(Bound::Unbounded, Bound::Excluded);
+                self.inner
+                    .versions
+                    .collect_chunk(from, at, COMPACT_CHUNK, &registry, guard, |key, dead| {
+                        jobs.push((key.clone(), dead));
+                    })
+                    .cloned()
+            };
+            for (key, dead) in jobs.drain(..) {
+                self.inner.defer_removal(key, dead, guard);
+            }
+            match next {
+                Some(key) => resume = Some(key),
+                None => break,
+            }
+        }
+        epoch::pin().flush();
+    }
+
+    /// How many versions the skip list holds: one per live key, plus tombstones, versions kept
+    /// for live snapshots, and garbage whose removal has been decided but not yet carried out.
+    ///
+    /// Equal to [`len`](ConcurrentMap::len) when no snapshot is live and collection has caught up.
+    pub fn version_count(&self) -> usize {
+        self.inner.versions.len()
+    }
+
+    /// The sequence number of the newest published write.
+    ///
+    /// Every write takes the next number (a batch takes one for all its writes); a snapshot reads
+    /// the map as of the watermark when it was taken.
+    pub fn watermark(&self) -> u64 {
+        self.inner.watermark.load(Ordering::Acquire)
+    }
+}
+
+/// How many keys [`SkipListMap::compact`] examines per registry lock.
+const COMPACT_CHUNK: usize = 1024;
+
+impl<K, V> ConcurrentMap for SkipListMap<K, V>
+where
+    K: Ord + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    type Key = K;
+    type Value = V;
+    type Hasher = DefaultHashBuilder;
+
+    /// A skip list has no capacity to reserve and never hashes: both arguments are ignored.
+    fn with_capacity_and_hasher(_capacity: usize, _hasher: DefaultHashBuilder) -> Self {
+        Self {
+            inner: Arc::new(Inner::new()),
+        }
+    }
+
+    #[inline]
+    fn get_with<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R> {
+        // Pin before reading the watermark: collection defers every removal past the readers
+        // pinned when it decided, and readers that pin later read a watermark that no longer
+        // needs what it removes.
+        let guard = &epoch::pin();
+        let at = self.inner.watermark.load(Ordering::Acquire);
+        let entry = self.inner.versions.read(key, at, guard)?;
+        entry.value().as_ref().map(f)
+    }
+
+    fn insert(&self, key: K, value: V) -> Option<V> {
+        let _writer = self.inner.writer.lock();
+        let guard = &epoch::pin();
+        let newest = self.inner.newest(&key, guard);
+        let had_versions = newest.is_some();
+        let old = newest.and_then(|entry| entry.value().clone());
+        self.inner
+            .write(key, Some(value), old.is_some(), had_versions, guard);
+        old
+    }
+
+    fn remove(&self, key: &K) -> Option<V> {
+        let _writer = self.inner.writer.lock();
+        let guard = &epoch::pin();
+        let newest = self.inner.newest(key, guard)?;
+        let old = newest.value().clone()?;
+        let alone = newest.next().is_none_or(|next| next.key().key != *key);
+        if alone {
+            // The key's only version, and no snapshot sees it: unlink it, with no tombstone.
+            // A latest reader finds it or nothing, both right; a snapshot registering
+            // meanwhile waits for the registry lock and then finds nothing.
+            let registry = self.inner.registry.lock();
+            if !registry.sees(newest.key().seq, Seq::MAX) {
+                newest.remove();
+                self.inner.live.fetch_sub(1, Ordering::Relaxed);
+                return Some(old);
+            }
+        }
+        self.inner.write(key.clone(), None, true, true, guard);
+        Some(old)
+    }
+
+    fn update<R>(&self, key: &K, f: impl FnOnce(&mut V) -> R) -> Option<R> {
+        let _writer = self.inner.writer.lock();
+        let guard = &epoch::pin();
+        let mut value = self.inner.newest(key, guard)?.value().clone()?;
+        // `f` works on a copy: if it panics, nothing was written.
+        let result = f(&mut value);
+        self.inner
+            .write(key.clone(), Some(value), true, true, guard);
+        Some(result)
+    }
+
+    fn upsert<R>(
+        &self,
+        key: K,
+        make: impl FnOnce() -> V,
+        modify: impl FnOnce(&mut V) -> R,
+    ) -> Upsert<R> {
+        let _writer = self.inner.writer.lock();
+        let guard = &epoch::pin();
+        let newest = self.inner.newest(&key, guard);
+        let had_versions = newest.is_some();
+        match newest.and_then(|entry| entry.value().clone()) {
+            Some(mut value) => {
+                let result = modify(&mut value);
+                self.inner.write(key, Some(value), true, true, guard);
+                Upsert::Modified(result)
+            }
+            None => {
+                let value = make();
+                self.inner
+                    .write(key, Some(value), false, had_versions, guard);
+                Upsert::Inserted
+            }
+        }
+    }
+
+    #[inline]
+    fn contains_key(&self, key: &K) -> bool {
+        self.get_with(key, |_| ()).is_some()
+    }
+
+    /// The number of live keys in the latest state, kept by writers: O(1).
+    fn len(&self) -> usize {
+        self.inner.live.load(Ordering::Acquire)
+    }
+}
+
+impl<K, V> Ordered for SkipListMap<K, V>
+where
+    K: Ord + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn range_with(&self, range: impl RangeBounds<K>, f: impl FnMut(&K, &V) -> ControlFlow<()>) {
+        // Each chunk reads at the watermark of its own moment, so a key unchanged for the whole
+        // scan is seen with its value, and the cursor only moves forward.
+        scan_chunks(
+            &self.inner.versions,
+            &range,
+            || self.inner.watermark.load(Ordering::Acquire),
+            f,
+        );
+    }
+}
+
+impl<K, V> Snapshots for SkipListMap<K, V>
+where
+    K: Ord + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    type Snapshot = SkipListSnapshot<K, V>;
+
+    /// Registers the current watermark as a live snapshot: O(log s) in the number of live
+    /// snapshots, no copying.
+    fn snapshot(&self) -> SkipListSnapshot<K, V> {
+        SkipListSnapshot::new(Arc::clone(&self.inner))
+    }
+}
+
+impl<K, V> Batch for SkipListMap<K, V>
+where
+    K: Ord + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn batch<R>(&self, f: impl FnOnce(&mut dyn BatchWriter<K, V>) -> R) -> R {
+        let _writer = self.inner.writer.lock();
+        let mut pending = Pending {
+            inner: &self.inner,
+            writes: BTreeMap::new(),
+        };
+        // If `f` panics, `pending` is dropped unapplied and the writer lock is released.
+        let result = f(&mut pending);
+        let writes = pending.writes;
+        self.inner.apply(writes);
+        result
+    }
+}
+
+impl<K, V> Default for SkipListMap<K, V>
+where
+    K: Ord + Send + 'static,
+    V: Send + 'static,
+{
+    fn default() -> Self {
+        Self {
+            inner: Arc::new(Inner::new()),
+        }
+    }
+}
+
+impl<K, V> fmt::Debug for SkipListMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SkipListMap")
+            .field("len", &self.inner.live.load(Ordering::Relaxed))
+            .field("watermark", &self.inner.watermark.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the map and its snapshots share.
+pub(crate) struct Inner<K, V> {
+    pub(crate) versions: Versions<K, V>,
+    /// The newest published seq. Writes are applied under `writer` and published by storing
+    /// their seq here, so every write at or below the watermark is fully in the list.
+    pub(crate) watermark: AtomicU64,
+    /// Live keys in the latest state.
+    live: AtomicUsize,
+    /// Serializes writers: see "Why one writer lock" in the crate docs.
+    writer: Mutex<()>,
+    pub(crate) registry: Registry,
+}
+
+impl<K, V> Inner<K, V>
+where
+    K: Ord + Send + 'static,
+    V: Send + 'static,
+{
+    fn new() -> Self {
+        Self {
+            versions: Versions::new(),
+            watermark: AtomicU64::new(0),
+            live: AtomicUsize::new(0),
+            writer: Mutex::new(()),
+            registry: Registry::new(),
+        }
+    }
+}
+
+impl<K, V> Inner<K, V>
+where
+    K: Ord + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// The key's newest version. Called under the writer lock, where every version in the list
+    /// is published, so the newest is the latest state.
+    fn newest<'a: 'g, 'g>(
+        &'a self,
+        key: &K,
+        guard: &'g Guard,
+    ) -> Option<VersionEntry<'a, 'g, K, V>> {
+        self.versions.read(key, Seq::MAX, guard)
+    }
+
+    /// Writes one version at the next seq, publishes it, and collects the key's garbage. The
+    /// caller holds the writer lock and says whether the key was live and had any version.
+    fn write(
+        self: &Arc<Self>,
+        key: K,
+        slot: Option<V>,
+        was_live: bool,
+        had_versions: bool,
+        guard: &Guard,
+    ) {
+        let seq = self.watermark.load(Ordering::Relaxed) + 1;
+        let collect = had_versions.then(|| key.clone());
+        self.adjust_live(was_live, slot.is_some());
+        self.versions.insert(key, seq, slot, guard);
+        self.watermark.store(seq, Ordering::Release);
+        if let Some(key) = collect {
+            self.collect(key, guard);
+        }
+    }
+
+    /// Applies a batch's writes at one seq. The caller holds the writer lock.
+    fn apply(self: &Arc<Self>, writes: BTreeMap<K, Option<V>>) {
+        if writes.is_empty() {
+            return;
+        }
+        let guard = &epoch::pin();
+        let seq = self.watermark.load(Ordering::Relaxed) + 1;
+        let mut collect = Vec::new();
+        for (key, slot) in writes {
+            let newest = self.newest(&key, guard);
+            let was_live = newest.as_ref().is_some_and(|entry| entry.value().is_some());
+            if !was_live && slot.is_none() {
+                // Removing what is already absent writes nothing.
+                continue;
+            }
+            if newest.is_some() {
+                collect.push(key.clone());
+            }
+            self.adjust_live(was_live, slot.is_some());
+            self.versions.insert(key, seq, slot, guard);
+        }
+        // One store makes the whole batch visible at once.
+        self.watermark.store(seq, Ordering::Release);
+        for key in collect {
+            self.collect(key, guard);
+        }
+    }
+
+    fn adjust_live(&self, was_live: bool, is_live: bool) {
+        match (was_live, is_live) {
+            (false, true) => {
+                self.live.fetch_add(1, Ordering::Relaxed);
+            }
+            (true, false) => {
+                self.live.fetch_sub(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+
+    /// Decides which versions of `key` are garbage and defers their removal.
+    fn collect(self: &Arc<Self>, key: K, guard: &Guard) {
+        let dead = {
+            let registry = self.registry.lock();
+            match self.newest(&key, guard) {
+                Some(newest) => self.versions.dead_versions(newest, &registry),
+                None => return,
+            }
+        };
+        if !dead.is_empty() {
+            self.defer_removal(key, dead, guard);
+        }
+    }
+
+    /// Removes `dead` versions of `key` once every thread pinned now has unpinned: a latest
+    /// reader that read the watermark before the versions' replacements were published may
+    /// still be looking for them.
+    fn defer_removal(self: &Arc<Self>, key: K, dead: Dead, guard: &Guard) {
+        // Weak: pending removals must not keep a dropped map's memory alive.
+        let inner = Arc::downgrade(self);
+        guard.defer(move || {
+            if let Some(inner) = inner.upgrade() {
+                inner.versions.remove(&key, &dead);
+            }
+        });
+    }
+}
+
+/// How many entries a scan copies out per pin of the epoch.
+const SCAN_CHUNK: usize = 256;
+
+/// Calls `f` on the entries in `range`, reading each chunk of [`SCAN_CHUNK`] entries at the seq
+/// `at()` returns when the chunk starts. Entries are cloned out of the list so that `f` runs with
+/// no guard held: it may take as long as it likes, or call the map, without holding up
+/// reclamation. Returns `true` if the range was exhausted, `false` if `f` broke.
+pub(crate) fn scan_chunks<K, V>(
+    versions: &Versions<K, V>,
+    range: &impl RangeBounds<K>,
+    mut at: impl FnMut() -> Seq,
+    mut f: impl FnMut(&K, &V) -> ControlFlow<()>,
+) -> bool
+where
+    K: Ord + Clone + Send + 'static,
+    V: Clone + Send + 'static,
+{
+    let mut buffer: Vec<(K, V)> = Vec::new();
+    let mut resume: Option<K> = None;
+    loop {
+        let from = resume.as_ref().map_or(range.start_bound(), Bound::Excluded);
+        let more = {
+            let guard = &epoch::pin();
+            let seq = at();
+            versions
+                .visit(from, range.end_bound(), seq, SCAN_CHUNK, guard, |k, v| {
+                    buffer.push((k.clone(), v.clone()))
+                })
+                .is_some()
+        };
+        for (key, value) in buffer.drain(..) {
+            if f(&key, &value).is_break() {
+                return false;
+            }
+            resume = Some(key);
+        }
+        if !more {
+            return true;
+        }
+    }
+}
+
+/// A batch's writes, kept aside until its closure returns so that a panic discards them.
+struct Pending<'a, K, V> {
+    inner: &'a Arc<Inner<K, V>>,
+    /// `None` records a removal.
+    writes: BTreeMap<K, Option<V>>,
+}
+
+impl<K, V> BatchWriter<K, V> for Pending<'_, K, V>
+where
+    K: Ord + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn get(&self, key: &K) -> Option<V> {
+        match self.writes.get(key) {
+            Some(write) => write.clone(),
+            None => {
+                let guard = &epoch::pin();
+                self.inner
+                    .newest(key, guard)
+                    .and_then(|entry| entry.value().clone())
+            }
+        }
+    }
+
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let old = self.get(&key);
+        self.writes.insert(key, Some(value));
+        old
+    }
+
+    fn remove(&mut self, key: &K) -> Option<V> {
+        let old = self.get(key);
+        if old.is_some() {
+            self.writes.insert(key.clone(), None);
+        }
+        old
+    }
+}
