@@ -56,6 +56,22 @@
 //! `gate-bencher.json` (Bencher Metric Format), and `gate-github-bigger-is-better.json` /
 //! `gate-github-smaller-is-better.json` (github-action-benchmark's `customBiggerIsBetter` and
 //! `customSmallerIsBetter` tools). The summary table goes to stdout, progress to stderr.
+//!
+//! # Instruction counts
+//!
+//! `scripts/instructions.sh` (the `opcount` example of this crate) counts the instructions of
+//! single-thread `get`, `insert`, `remove` and `upsert` per structure under valgrind's callgrind,
+//! and compares them with `instructions.limits` (soft limits: 5% over fails, `--update` records
+//! new ones). The counts are the same on every machine for a given compiler, so they catch a
+//! slower code path with no noise at all. They cannot see contention: valgrind runs one thread at
+//! a time, so lock waits, cache-line transfers between cores and retries of lock-free loops never
+//! happen under it. Multi-threaded regressions are what the A/B gate is for.
+//!
+//! # Self-test
+//!
+//! `scripts/gate-selftest.sh --full` checks the gate against the real harness: A/A gates must not
+//! fail, gates against a build whose `get` is made slower on purpose (feature `slowdown-knob` of
+//! the harness) must, and each gate must fit its time budget. `--ci` is a short A/A.
 #![warn(missing_docs)]
 
 mod ab;
