@@ -10,8 +10,8 @@
 #                                     # locked benchmarks; every gate within 15 minutes
 #
 # Exit code 0 when the figures are met, 3 when not, 1 on a failure to build or run.
-# On a machine shared with other benchmarks, CMAP_BENCH_LOCK=<file> holds that file's flock(1)
-# lock while measuring (not while building).
+# On a machine shared with other benchmarks, CMAP_BENCH_LOCK=<file> makes each gate hold that
+# file's flock(1) lock while it measures (not while building, nor between gates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-}
@@ -29,11 +29,11 @@ benchmarks=(--workloads read-heavy,exchange --structures locked,sharded,skiplist
     --harness-arg=--distribution --harness-arg=uniform --harness-arg=--keys --harness-arg=65536)
 run_for() { echo --harness-arg=--duration --harness-arg="$1"; }
 lock=()
-if [ -n "${CMAP_BENCH_LOCK:-}" ]; then lock=(flock "$CMAP_BENCH_LOCK"); fi
+if [ -n "${CMAP_BENCH_LOCK:-}" ]; then lock=(--lock "$CMAP_BENCH_LOCK"); fi
 
 if [ "$mode" = --ci ]; then
     # shellcheck disable=SC2046
-    exec "${lock[@]}" target/release/examples/selftest aa --base "$base" --runs 1 -- \
+    exec target/release/examples/selftest aa --base "$base" --runs 1 "${lock[@]}" -- \
         "${benchmarks[@]}" $(run_for 0.1) --rounds 9
 fi
 
@@ -46,6 +46,6 @@ export CMAP_SLOWDOWN_GET=locked:20
 # The threshold is 8%: the knob's 20% slower `get` costs read-heavy locked about 14% of its
 # throughput, and an 8% threshold leaves room for the interval around that on a busy machine.
 # shellcheck disable=SC2046
-exec "${lock[@]}" target/release/examples/selftest full --base "$base" --knob "$knob" --slow locked \
-    --aa-runs 5 --runs 10 -- "${benchmarks[@]}" $(run_for 0.1) --repeats 3 --rounds 15 \
+exec target/release/examples/selftest full --base "$base" --knob "$knob" --slow locked \
+    "${lock[@]}" --aa-runs 5 --runs 10 -- "${benchmarks[@]}" $(run_for 0.1) --repeats 3 --rounds 15 \
     --threshold 8
