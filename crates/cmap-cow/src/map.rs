@@ -50,12 +50,16 @@ where
     /// Runs `op` on a private copy of the current version under the writer lock, and publishes
     /// the copy if `op` says it changed something. If `op` panics, the copy is dropped unpublished.
     fn write<R>(&self, op: impl FnOnce(&mut Trie<K, V>, &S) -> (R, bool)) -> R {
-        let _writer = self.writer.lock();
+        let writer = self.writer.lock();
         // Holding the writer lock, nobody else can store: this is the version we replace.
         let mut working = Trie::clone(&self.current.load());
         let (result, changed) = op(&mut working, &self.hasher);
         if changed {
-            self.current.store(Arc::new(working));
+            let replaced = self.current.swap(Arc::new(working));
+            // Freeing the nodes only the replaced version held is the writer's slowest step;
+            // the next writer need not wait for it.
+            drop(writer);
+            drop(replaced);
         }
         result
     }
