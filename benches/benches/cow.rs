@@ -1,0 +1,394 @@
+//! `CowMap` (persistent trie, path copy per write) and `FullCopyMap` (whole table copied per
+//! write), against an unsynchronized `hashbrown::HashMap`, `LockedMap` and `ShardedMap`, all
+//! hashing with `DefaultHashBuilder`, on 1M `u64` keys unless said otherwise.
+//!
+//! 1. `cow_point/{1024,1048576}`: single-thread get, insert, remove and upsert through
+//!    `PointOps` (`FullCopyMap` at 1K only: at 1M one of its writes copies 32 MB).
+//! 2. `cow_get_vs_hashbrown`: single-thread get, `CowMap` and unsynchronized `hashbrown` side by side.
+//! 3. `cow_read_2_threads`: read-only throughput, two threads reading the same map.
+//! 4. `cow_snapshot`: taking (and dropping) a snapshot.
+//! 5. `cow_batch_10k/{65536,1048576}`: 10K overwrites in one batch against the same 10K writes
+//!    one by one.
+//! 6. `cow_iterate`: a full scan of a snapshot, by its iterator and by `Snapshot::scan`, with a
+//!    `hashbrown` scan as reference.
+//! 7. `memory_per_entry`: printed, not timed: bytes each map holds per entry, counted by this
+//!    binary's allocator (allocation sizes as requested, not including the allocator's own
+//!    overhead).
+//!
+//! ```sh
+//! cargo bench -p cmap-benches --bench cow                       # everything, a few minutes
+//! cargo bench -p cmap-benches --bench cow -- cow_get_vs_hashbrown
+//! cargo bench -p cmap-benches --bench cow -- memory_per_entry   # the memory table only
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+use std::ops::ControlFlow;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use cmap_benches::{
+    PointOps, SIZES, absent_keys, keys, time_get, time_insert, time_remove, time_upsert,
+};
+use cmap_core::{Batch, ConcurrentMap, DefaultHashBuilder, Snapshot, Snapshots};
+use cmap_cow::{CowMap, FullCopyMap};
+use cmap_locked::LockedMap;
+use cmap_sharded::ShardedMap;
+use criterion::{BenchmarkId, Criterion, Throughput};
+
+type Cow = CowMap<u64, u64>;
+type FullCopy = FullCopyMap<u64, u64>;
+type Table = hashbrown::HashMap<u64, u64, DefaultHashBuilder>;
+
+const MILLION: usize = 1 << 20;
+
+const COW: PointOps<Cow> = PointOps {
+    get: |m, k| m.get(k),
+    insert: |m, k, v| m.insert(k, v),
+    remove: |m, k| m.remove(k),
+    upsert: |m, k| {
+        let _ = m.upsert(k, || 1, |n| *n += 1);
+    },
+};
+
+const FULL_COPY: PointOps<FullCopy> = PointOps {
+    get: |m, k| m.get(k),
+    insert: |m, k, v| m.insert(k, v),
+    remove: |m, k| m.remove(k),
+    upsert: |m, k| {
+        let _ = m.upsert(k, || 1, |n| *n += 1);
+    },
+};
+
+fn filled<M: ConcurrentMap<Key = u64, Value = u64>>(keys: &[u64]) -> M
+where
+    M::Hasher: Default,
+{
+    let map = M::with_capacity(keys.len());
+    for &k in keys {
+        map.insert(k, k);
+    }
+    map
+}
+
+fn cow_filled(keys: &[u64]) -> Cow {
+    keys.iter().map(|&k| (k, k)).collect()
+}
+
+fn point(c: &mut Criterion) {
+    for n in SIZES {
+        let (present, absent) = (keys(n), absent_keys(n));
+        let mut group = c.benchmark_group(format!("cow_point/{n}"));
+        group.throughput(Throughput::Elements(1));
+        let cow = cow_filled(&present);
+        let ops = COW;
+        group.bench_function(BenchmarkId::new("get", "cow_map"), |b| {
+            b.iter_custom(|iters| time_get(&cow, ops, &present, iters))
+        });
+        group.bench_function(BenchmarkId::new("insert", "cow_map"), |b| {
+            b.iter_custom(|iters| time_insert(&cow, ops, &absent, iters))
+        });
+        group.bench_function(BenchmarkId::new("remove", "cow_map"), |b| {
+            b.iter_custom(|iters| time_remove(&cow, ops, &present, iters))
+        });
+        group.bench_function(BenchmarkId::new("upsert", "cow_map"), |b| {
+            b.iter_custom(|iters| time_upsert(&cow, ops, &present, iters))
+        });
+        drop(cow);
+        if n <= 1 << 10 {
+            let full = filled::<FullCopy>(&present);
+            let ops = FULL_COPY;
+            group.bench_function(BenchmarkId::new("get", "full_copy_map"), |b| {
+                b.iter_custom(|iters| time_get(&full, ops, &present, iters))
+            });
+            group.bench_function(BenchmarkId::new("insert", "full_copy_map"), |b| {
+                b.iter_custom(|iters| time_insert(&full, ops, &absent, iters))
+            });
+            group.bench_function(BenchmarkId::new("remove", "full_copy_map"), |b| {
+                b.iter_custom(|iters| time_remove(&full, ops, &present, iters))
+            });
+            group.bench_function(BenchmarkId::new("upsert", "full_copy_map"), |b| {
+                b.iter_custom(|iters| time_upsert(&full, ops, &present, iters))
+            });
+        }
+        group.finish();
+    }
+}
+
+fn get_vs_hashbrown(c: &mut Criterion) {
+    let present = keys(MILLION);
+    let mut group = c.benchmark_group(format!("cow_get_vs_hashbrown/{MILLION}"));
+    group.throughput(Throughput::Elements(1));
+    let mut table = Table::with_capacity_and_hasher(MILLION, DefaultHashBuilder::default());
+    table.extend(present.iter().map(|&k| (k, k)));
+    let hashbrown = PointOps::<Table> {
+        get: |m, k| m.get(k).copied(),
+        insert: |_, _, _| unreachable!(),
+        remove: |_, _| unreachable!(),
+        upsert: |_, _| unreachable!(),
+    };
+    group.bench_function("hashbrown", |b| {
+        b.iter_custom(|iters| time_get(&table, hashbrown, &present, iters))
+    });
+    drop(table);
+    let cow = cow_filled(&present);
+    group.bench_function("cow_map", |b| {
+        b.iter_custom(|iters| time_get(&cow, COW, &present, iters))
+    });
+    // The trie walk alone, without the atomic load of the current version.
+    let snapshot = cow.snapshot();
+    let through_snapshot = PointOps::<cmap_cow::CowSnapshot<u64, u64>> {
+        get: |s, k| s.get(k),
+        insert: |_, _, _| unreachable!(),
+        remove: |_, _| unreachable!(),
+        upsert: |_, _| unreachable!(),
+    };
+    group.bench_function("cow_snapshot", |b| {
+        b.iter_custom(|iters| time_get(&snapshot, through_snapshot, &present, iters))
+    });
+    group.finish();
+}
+
+/// Times `iters` gets on each of two threads reading `map` at once, each from its own place in
+/// the key list, and returns the longer of the two times.
+fn time_two_readers<M: Sync>(
+    map: &M,
+    get: fn(&M, &u64) -> Option<u64>,
+    keys: &[u64],
+    iters: u64,
+) -> Duration {
+    let barrier = Barrier::new(2);
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..2)
+            .map(|t| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let offset = t * keys.len() / 2;
+                    barrier.wait();
+                    let start = Instant::now();
+                    for i in 0..iters as usize {
+                        black_box(get(map, &keys[(offset + i) % keys.len()]));
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .max()
+            .unwrap()
+    })
+}
+
+fn read_2_threads(c: &mut Criterion) {
+    let present = keys(MILLION);
+    let mut group = c.benchmark_group(format!("cow_read_2_threads/{MILLION}"));
+    // One iteration is one get on each of the two threads.
+    group.throughput(Throughput::Elements(2));
+    let cow = cow_filled(&present);
+    group.bench_function("cow_map", |b| {
+        b.iter_custom(|iters| time_two_readers(&cow, |m, k| m.get(k), &present, iters))
+    });
+    drop(cow);
+    let locked = filled::<LockedMap<u64, u64>>(&present);
+    group.bench_function("locked_map", |b| {
+        b.iter_custom(|iters| time_two_readers(&locked, |m, k| m.get(k), &present, iters))
+    });
+    drop(locked);
+    let sharded = filled::<ShardedMap<u64, u64>>(&present);
+    group.bench_function("sharded_map", |b| {
+        b.iter_custom(|iters| time_two_readers(&sharded, |m, k| m.get(k), &present, iters))
+    });
+    group.finish();
+}
+
+fn snapshot(c: &mut Criterion) {
+    let cow = cow_filled(&keys(MILLION));
+    let mut group = c.benchmark_group(format!("cow_snapshot/{MILLION}"));
+    group.bench_function("cow_map", |b| b.iter(|| black_box(cow.snapshot())));
+    group.finish();
+}
+
+fn batch_10k(c: &mut Criterion) {
+    const WRITES: usize = 10_000;
+    // At 64K entries the 10K writes share most of their nodes; at 1M most land in a bottom node of
+    // their own, so a batch saves only the copies of the levels above it and the publications.
+    for n in [1 << 16, MILLION] {
+        let present = keys(n);
+        let cow = cow_filled(&present);
+        // Overwrites of present keys spread over the whole map, so the size never changes.
+        let written: Vec<u64> = present
+            .iter()
+            .step_by(present.len() / WRITES)
+            .take(WRITES)
+            .copied()
+            .collect();
+        let mut group = c.benchmark_group(format!("cow_batch_10k/{n}"));
+        group.throughput(Throughput::Elements(WRITES as u64));
+        let mut round = 0u64;
+        group.bench_function("one_batch", |b| {
+            b.iter(|| {
+                round += 1;
+                cow.batch(|batch| {
+                    for &k in &written {
+                        batch.insert(k, round);
+                    }
+                })
+            })
+        });
+        group.bench_function("one_by_one", |b| {
+            b.iter(|| {
+                round += 1;
+                for &k in &written {
+                    cow.insert(k, round);
+                }
+            })
+        });
+        group.finish();
+    }
+}
+
+fn iterate(c: &mut Criterion) {
+    let present = keys(MILLION);
+    let mut group = c.benchmark_group(format!("cow_iterate/{MILLION}"));
+    group.throughput(Throughput::Elements(MILLION as u64));
+    let cow = cow_filled(&present);
+    let snapshot = cow.snapshot();
+    group.bench_function("cow_snapshot_iter", |b| {
+        b.iter(|| {
+            snapshot
+                .iter()
+                .map(|(_, v)| *v)
+                .fold(0u64, u64::wrapping_add)
+        })
+    });
+    group.bench_function("cow_snapshot_scan", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            snapshot.scan(|_, v| {
+                sum = sum.wrapping_add(*v);
+                ControlFlow::Continue(())
+            });
+            sum
+        })
+    });
+    drop((snapshot, cow));
+    let mut table = Table::with_capacity_and_hasher(MILLION, DefaultHashBuilder::default());
+    table.extend(present.iter().map(|&k| (k, k)));
+    group.bench_function("hashbrown_iter", |b| {
+        b.iter(|| table.values().fold(0u64, |a, v| a.wrapping_add(*v)))
+    });
+    group.finish();
+}
+
+/// Counts the bytes the calling thread holds, so the memory table can weigh each map built on it.
+struct Counting;
+
+thread_local! {
+    static NET_BYTES: Cell<isize> = const { Cell::new(0) };
+}
+
+fn count(bytes: isize) {
+    // During thread teardown the counter may be gone; those bytes belong to no measurement.
+    let _ = NET_BYTES.try_with(|net| net.set(net.get() + bytes));
+}
+
+fn net_bytes() -> isize {
+    NET_BYTES.with(Cell::get)
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counter is a thread-local
+// `Cell` with a const initializer, which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size() as isize);
+        // SAFETY: the caller's contract for `layout` is passed on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        count(-(layout.size() as isize));
+        // SAFETY: `ptr` came from `System.alloc` with this `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(new_size as isize - layout.size() as isize);
+        // SAFETY: `ptr` came from `System` with `layout`; the caller guarantees `new_size`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Bytes per entry held by a map of `n` entries that `build` makes, inserting one key at a time.
+fn bytes_per_entry<M>(n: usize, build: impl FnOnce(&[u64]) -> M) -> f64 {
+    let present = keys(n);
+    let before = net_bytes();
+    let map = build(&present);
+    let held = net_bytes() - before;
+    drop(map);
+    held as f64 / n as f64
+}
+
+fn memory_per_entry() {
+    println!("memory_per_entry: bytes held per u64 -> u64 entry, counted by the allocator");
+    println!(
+        "{:>10} {:>12} {:>12} {:>14} {:>12}",
+        "entries", "cow_map", "locked_map", "full_copy_map", "cow/locked"
+    );
+    for n in [1 << 10, 1 << 16, MILLION] {
+        let grown = |keys: &[u64]| {
+            let map = Cow::new();
+            for &k in keys {
+                map.insert(k, k);
+            }
+            map
+        };
+        let cow = bytes_per_entry(n, grown);
+        let locked = bytes_per_entry(n, |keys| {
+            let map = LockedMap::<u64, u64>::new();
+            for &k in keys {
+                map.insert(k, k);
+            }
+            map
+        });
+        // One batch: inserting one key at a time would copy the table a million times.
+        let full = bytes_per_entry(n, |keys| {
+            let map = FullCopy::new();
+            map.batch(|batch| {
+                for &k in keys {
+                    batch.insert(k, k);
+                }
+            });
+            map
+        });
+        println!(
+            "{n:>10} {cow:>12.1} {locked:>12.1} {full:>14.1} {:>12.2}",
+            cow / locked
+        );
+    }
+}
+
+fn main() {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if filters.is_empty()
+        || filters
+            .iter()
+            .any(|f| "memory_per_entry".contains(f.as_str()))
+    {
+        memory_per_entry();
+    }
+    let mut criterion = Criterion::default().configure_from_args();
+    point(&mut criterion);
+    get_vs_hashbrown(&mut criterion);
+    read_2_threads(&mut criterion);
+    snapshot(&mut criterion);
+    batch_10k(&mut criterion);
+    iterate(&mut criterion);
+    criterion.final_summary();
+}
