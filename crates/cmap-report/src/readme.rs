@@ -190,6 +190,27 @@ pub(crate) fn build(data: &Dataset, args: &ReportArgs, contents: &Contents) -> D
             contents.charts.len()
         )),
     ]);
+    // Results kept beside the report (the usual `cmap run --out DIR` then `cmap report` into DIR)
+    // are part of the folder; name them so a reader finds the source of every figure.
+    let here = std::fs::canonicalize(&args.out).ok();
+    for input in &args.results {
+        let parent = input.parent().and_then(|p| {
+            std::fs::canonicalize(if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            })
+            .ok()
+        });
+        // No let chains: the workspace promises Rust 1.85.
+        if let (Some(name), true) = (input.file_name(), parent.is_some() && parent == here) {
+            let name = name.to_string_lossy().into_owned();
+            files.push(vec![
+                Span::Link(name.clone(), name),
+                t(": the results this report was built from"),
+            ]);
+        }
+    }
     d.push(Block::List(files));
     d
 }

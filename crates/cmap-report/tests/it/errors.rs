@@ -90,6 +90,10 @@ fn a_report_is_regenerated_byte_for_byte_and_sheds_charts_it_no_longer_draws() {
     let first = snapshot(&out);
     fixture::report(std::slice::from_ref(&full), &out).unwrap();
     assert!(snapshot(&out) == first, "same input, different bytes");
+    let readme = fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(
+        readme.contains("- [results.json](results.json): the results this report was built from")
+    );
     assert!(
         first.keys().all(|p| !p.to_string_lossy().contains(".tmp")),
         "temporary files left behind"
