@@ -40,6 +40,22 @@
 //! benchmark, both revisions, the ratio with its interval, the threshold, and the command that
 //! reproduces it.
 //!
+//! ```
+//! use cmap_gate::{Estimate, Verdict, bootstrap_median, judge};
+//!
+//! // Per-round head/base throughput ratios of one benchmark: head is about 15% slower.
+//! let ratios = [0.84, 0.86, 0.85, 0.83, 0.87, 0.85, 0.84, 0.86, 0.85, 0.88, 0.84, 0.85];
+//! let estimate = bootstrap_median(&ratios, 10_000, 0.95, 1).unwrap();
+//! assert!(estimate.lo <= estimate.median && estimate.median <= estimate.hi);
+//! assert_eq!(judge(&estimate, 0.10), Verdict::Fail); // the whole interval is below 0.90
+//! assert_eq!(judge(&estimate, 0.20), Verdict::Pass); // within a 20% threshold
+//!
+//! // A noisy benchmark: the interval reaches from "much slower" to "faster".
+//! let wide = Estimate { median: 0.95, lo: 0.80, hi: 1.08, n: 15 };
+//! assert_eq!(judge(&wide, 0.10), Verdict::Inconclusive);
+//! assert_eq!(Verdict::Inconclusive.exit_code(), 4);
+//! ```
+//!
 //! `cmap gate --calibrate --base BIN` runs the same build on both sides (A/A) and suggests the
 //! threshold at which that run would not even have been inconclusive, with a margin.
 //!
@@ -250,13 +266,8 @@ pub fn gate(args: &GateArgs) -> Result<GateReport, GateError> {
     let markdown = report.markdown();
     print!("{markdown}");
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-        use std::io::Write;
-        let appended = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&summary)
-            .and_then(|mut f| f.write_all(markdown.as_bytes()));
-        if let Err(err) = appended {
+        // A summary that cannot be written is worth a warning, not a lost verdict.
+        if let Err(err) = append_to(std::path::Path::new(&summary), &markdown) {
             eprintln!("cmap gate: cannot append to $GITHUB_STEP_SUMMARY: {err}");
         }
     }
@@ -267,6 +278,17 @@ pub fn gate(args: &GateArgs) -> Result<GateReport, GateError> {
         args.out_dir.join("gate-report.json").display()
     );
     Ok(report)
+}
+
+/// Appends `text` to the file at `path`, creating it if needed: GitHub Actions collects every
+/// step's additions to `$GITHUB_STEP_SUMMARY` into the job summary.
+pub fn append_to(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(text.as_bytes())
 }
 
 fn config(args: &GateArgs) -> Result<Config, GateError> {

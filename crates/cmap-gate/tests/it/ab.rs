@@ -265,6 +265,19 @@ fn report_files_keep_every_round_and_read_back() {
 }
 
 #[test]
+fn the_summary_is_appended_to_an_existing_job_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("step-summary.md");
+    std::fs::write(&path, "# earlier step\n").unwrap();
+    cmap_gate::append_to(&path, "## cmap gate: pass\n").unwrap();
+    cmap_gate::append_to(&path, "## cmap gate: warn\n").unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "# earlier step\n## cmap gate: pass\n## cmap gate: warn\n"
+    );
+}
+
+#[test]
 fn a_report_of_another_schema_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gate-report.json");
