@@ -115,10 +115,8 @@ where
         let _writer = self.inner.writer.lock();
         let guard = &epoch::pin();
         let newest = self.inner.newest(&key, guard);
-        let had_versions = newest.is_some();
-        let old = newest.and_then(|entry| entry.value().clone());
-        self.inner
-            .write(key, Some(value), old.is_some(), had_versions, guard);
+        let old = newest.as_ref().and_then(|entry| entry.value().clone());
+        self.inner.write(key, Some(value), newest, guard);
         old
     }
 
@@ -139,18 +137,19 @@ where
                 return Some(old);
             }
         }
-        self.inner.write(key.clone(), None, true, true, guard);
+        self.inner.write(key.clone(), None, Some(newest), guard);
         Some(old)
     }
 
     fn update<R>(&self, key: &K, f: impl FnOnce(&mut V) -> R) -> Option<R> {
         let _writer = self.inner.writer.lock();
         let guard = &epoch::pin();
-        let mut value = self.inner.newest(key, guard)?.value().clone()?;
+        let newest = self.inner.newest(key, guard)?;
+        let mut value = newest.value().clone()?;
         // `f` works on a copy: if it panics, nothing was written.
         let result = f(&mut value);
         self.inner
-            .write(key.clone(), Some(value), true, true, guard);
+            .write(key.clone(), Some(value), Some(newest), guard);
         Some(result)
     }
 
@@ -163,17 +162,15 @@ where
         let _writer = self.inner.writer.lock();
         let guard = &epoch::pin();
         let newest = self.inner.newest(&key, guard);
-        let had_versions = newest.is_some();
-        match newest.and_then(|entry| entry.value().clone()) {
+        match newest.as_ref().and_then(|entry| entry.value().clone()) {
             Some(mut value) => {
                 let result = modify(&mut value);
-                self.inner.write(key, Some(value), true, true, guard);
+                self.inner.write(key, Some(value), newest, guard);
                 Upsert::Modified(result)
             }
             None => {
                 let value = make();
-                self.inner
-                    .write(key, Some(value), false, had_versions, guard);
+                self.inner.write(key, Some(value), newest, guard);
                 Upsert::Inserted
             }
         }
@@ -306,22 +303,25 @@ where
     }
 
     /// Writes one version at the next seq, publishes it, and collects the key's garbage. The
-    /// caller holds the writer lock and says whether the key was live and had any version.
+    /// caller holds the writer lock and passes the key's newest version, if it has one.
     fn write(
         self: &Arc<Self>,
         key: K,
         slot: Option<V>,
-        was_live: bool,
-        had_versions: bool,
+        previous: Option<VersionEntry<'_, '_, K, V>>,
         guard: &Guard,
     ) {
         let seq = self.watermark.load(Ordering::Relaxed) + 1;
-        let collect = had_versions.then(|| key.clone());
-        self.adjust_live(was_live, slot.is_some());
+        let tombstone = slot.is_none();
+        let was_live = previous
+            .as_ref()
+            .is_some_and(|entry| entry.value().is_some());
+        self.adjust_live(was_live, !tombstone);
+        let collect = previous.map(|older| (key.clone(), older));
         self.versions.insert(key, seq, slot, guard);
         self.watermark.store(seq, Ordering::Release);
-        if let Some(key) = collect {
-            self.collect(key, guard);
+        if let Some((key, older)) = collect {
+            self.collect(key, seq, tombstone, older, guard);
         }
     }
 
@@ -340,16 +340,17 @@ where
                 // Removing what is already absent writes nothing.
                 continue;
             }
-            if newest.is_some() {
-                collect.push(key.clone());
+            let tombstone = slot.is_none();
+            self.adjust_live(was_live, !tombstone);
+            if let Some(older) = newest {
+                collect.push((key.clone(), tombstone, older));
             }
-            self.adjust_live(was_live, slot.is_some());
             self.versions.insert(key, seq, slot, guard);
         }
         // One store makes the whole batch visible at once.
         self.watermark.store(seq, Ordering::Release);
-        for key in collect {
-            self.collect(key, guard);
+        for (key, tombstone, older) in collect {
+            self.collect(key, seq, tombstone, older, guard);
         }
     }
 
@@ -365,14 +366,21 @@ where
         }
     }
 
-    /// Decides which versions of `key` are garbage and defers their removal.
-    fn collect(self: &Arc<Self>, key: K, guard: &Guard) {
+    /// Decides which versions of `key` are garbage, now that its newest version is the one
+    /// written at `seq` and `older` is the version that was newest before, and defers their
+    /// removal.
+    fn collect(
+        self: &Arc<Self>,
+        key: K,
+        seq: Seq,
+        tombstone: bool,
+        older: VersionEntry<'_, '_, K, V>,
+        guard: &Guard,
+    ) {
         let dead = {
             let registry = self.registry.lock();
-            match self.newest(&key, guard) {
-                Some(newest) => self.versions.dead_versions(newest, &registry),
-                None => return,
-            }
+            self.versions
+                .dead_versions(&key, seq, tombstone, Some(older), &registry)
         };
         if !dead.is_empty() {
             self.defer_removal(key, dead, guard);

@@ -17,7 +17,7 @@ use crate::sync::{AtomicU64, Mutex, MutexGuard, Ordering};
 use crate::version::Seq;
 
 /// Live snapshots, by sequence number, with how many handles share each one.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Registry {
     live: Mutex<BTreeMap<Seq, usize>>,
 }

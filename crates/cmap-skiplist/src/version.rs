@@ -240,7 +240,8 @@ where
                 continue;
             }
             let key = &entry.key().key;
-            let dead = self.dead_versions(entry.clone(), registry);
+            let tombstone = entry.value().is_none();
+            let dead = self.dead_versions(key, entry.key().seq, tombstone, entry.next(), registry);
             if !dead.is_empty() {
                 on_dead(key, dead);
             }
@@ -253,27 +254,31 @@ where
         None
     }
 
-    /// Decides which versions of the key at `newest` no reader can see any more, newest first.
+    /// Decides which versions of `key` no reader can see any more.
     ///
-    /// `newest` must be the newest version a reader of the latest state can see. Returns the
-    /// dead versions' seqs in ascending order, the order in which they must be removed: a
-    /// tombstone goes only after every older version of its key, or a read could skip the
-    /// tombstone and find an older value.
+    /// The key's newest version, the one a reader of the latest state sees, was written at
+    /// `newest` (`tombstone` if it is a removal); `older` is the entry right after it, where the
+    /// key's older versions start if it has any. Returns the dead versions' seqs in ascending
+    /// order, the order in which they must be removed: a tombstone goes only after every older
+    /// version of its key, or a read could skip the tombstone and find an older value.
     pub(crate) fn dead_versions(
         &self,
-        newest: VersionEntry<'_, '_, K, V>,
+        key: &K,
+        newest: Seq,
+        tombstone: bool,
+        older: Option<VersionEntry<'_, '_, K, V>>,
         registry: &RegistryView<'_>,
     ) -> Dead {
         let mut dead = Dead::default();
         // Tombstones that have nothing visible older than them so far: garbage if that stays so.
         let mut lone_tombstones = Dead::default();
-        let mut replaced_at = newest.key().seq;
-        if newest.value().is_none() {
-            lone_tombstones.push(replaced_at);
+        if tombstone {
+            lone_tombstones.push(newest);
         }
-        let mut cursor = newest.next();
+        let mut replaced_at = newest;
+        let mut cursor = older;
         while let Some(entry) = cursor {
-            if entry.key().key != newest.key().key {
+            if entry.key().key != *key {
                 break;
             }
             let seq = entry.key().seq;
@@ -301,9 +306,10 @@ where
     pub(crate) fn remove(&self, key: &K, seqs: &Dead) {
         let guard = &epoch::pin();
         for &seq in seqs.as_slice() {
+            // One search finds the node and the neighbours to unlink it from.
             let probe = Probe { key, seq };
-            if let Some(entry) = self.list.get(&probe as &dyn Lookup<K>, guard) {
-                entry.remove();
+            if let Some(entry) = self.list.remove(&probe as &dyn Lookup<K>, guard) {
+                entry.release(guard);
             }
         }
     }
