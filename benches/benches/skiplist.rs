@@ -1,0 +1,246 @@
+//! `SkipListMap` against the structure it is built on, a raw `crossbeam_skiplist::SkipMap` with
+//! the same keys: what versioning costs a point operation, and what snapshots cost and deliver.
+//!
+//! 1. Criterion micro-benchmarks:
+//!    - `skiplist_vs_skipmap/{1024,1048576}`: single-thread get, insert, remove and upsert. The raw
+//!      map's insert does not look up the value it replaces, which `SkipListMap::insert` must
+//!      return: the comparison favours the raw map.
+//!    - `skiplist_snapshots/1048576`: taking and dropping a snapshot; a full scan of a snapshot on
+//!      one thread while another thread overwrites keys as fast as it can, next to the same scan
+//!      with no writer and to a raw `SkipMap` iteration (live, not a snapshot) while writing.
+//!      Throughput is in entries scanned per second.
+//! 2. `ratios`, printed after criterion: get and insert at 1M keys, the two maps interleaved in
+//!    every round (a fresh chunk of operations each), the ratio skiplist/raw throughput taken per
+//!    round; median and spread over the rounds.
+//!
+//! ```sh
+//! cargo bench -p cmap-benches --bench skiplist            # everything, about 3 minutes
+//! cargo bench -p cmap-benches --bench skiplist -- ratios  # the interleaved ratios only
+//! cargo bench -p cmap-benches --bench skiplist_memory     # memory after 10M churn operations
+//! ```
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use cmap_benches::{
+    PointOps, SIZES, absent_keys, keys, time_get, time_insert, time_remove, time_upsert,
+};
+use cmap_core::{ConcurrentMap, Snapshot, Snapshots};
+use cmap_skiplist::SkipListMap;
+use criterion::{BenchmarkId, Criterion, Throughput};
+use crossbeam_skiplist::SkipMap;
+
+type Versioned = SkipListMap<u64, u64>;
+type Raw = SkipMap<u64, u64>;
+
+const VERSIONED: PointOps<Versioned> = PointOps {
+    get: |m, k| ConcurrentMap::get(m, k),
+    insert: |m, k, v| ConcurrentMap::insert(m, k, v),
+    remove: |m, k| ConcurrentMap::remove(m, k),
+    upsert: |m, k| {
+        let _ = m.upsert(k, || 1, |n| *n += 1);
+    },
+};
+
+const RAW: PointOps<Raw> = PointOps {
+    get: |m, k| m.get(k).map(|e| *e.value()),
+    insert: |m, k, v| {
+        m.insert(k, v);
+        None
+    },
+    remove: |m, k| m.remove(k).map(|e| *e.value()),
+    // Not atomic, which a single thread does not need: the cheapest way to count with a SkipMap.
+    upsert: |m, k| {
+        let next = m.get(&k).map_or(1, |e| *e.value() + 1);
+        m.insert(k, next);
+    },
+};
+
+fn versioned(keys: &[u64]) -> Versioned {
+    let map = SkipListMap::new();
+    for &k in keys {
+        map.insert(k, k);
+    }
+    map
+}
+
+fn raw(keys: &[u64]) -> Raw {
+    let map = SkipMap::new();
+    for &k in keys {
+        map.insert(k, k);
+    }
+    map
+}
+
+fn point_ops<M>(c: &mut Criterion, name: &str, make: fn(&[u64]) -> M, ops: PointOps<M>) {
+    for n in SIZES {
+        let (present, absent) = (keys(n), absent_keys(n));
+        let map = make(&present);
+        let mut group = c.benchmark_group(format!("skiplist_vs_skipmap/{n}"));
+        group.bench_function(BenchmarkId::new("get", name), |b| {
+            b.iter_custom(|iters| time_get(&map, ops, &present, iters))
+        });
+        group.bench_function(BenchmarkId::new("insert", name), |b| {
+            b.iter_custom(|iters| time_insert(&map, ops, &absent, iters))
+        });
+        group.bench_function(BenchmarkId::new("remove", name), |b| {
+            b.iter_custom(|iters| time_remove(&map, ops, &present, iters))
+        });
+        group.bench_function(BenchmarkId::new("upsert", name), |b| {
+            b.iter_custom(|iters| time_upsert(&map, ops, &present, iters))
+        });
+        group.finish();
+    }
+}
+
+/// Runs `scan` while another thread overwrites the map's keys in a loop; returns what `scan`
+/// returns and how many writes landed meanwhile.
+fn while_writing<M: Sync, R>(
+    map: &M,
+    keys: &[u64],
+    write: fn(&M, u64, u64),
+    scan: impl FnOnce() -> R,
+) -> (R, u64) {
+    let stop = AtomicBool::new(false);
+    let writes = AtomicU64::new(0);
+    let result = thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                write(map, keys[i as usize % keys.len()], i);
+                i += 1;
+            }
+            writes.store(i, Ordering::Relaxed);
+        });
+        let result = scan();
+        stop.store(true, Ordering::Relaxed);
+        result
+    });
+    (result, writes.into_inner())
+}
+
+fn snapshots(c: &mut Criterion) {
+    let n = 1 << 20;
+    let present = keys(n);
+    let map = versioned(&present);
+    let raw_map = raw(&present);
+    let mut group = c.benchmark_group(format!("skiplist_snapshots/{n}"));
+    group.bench_function("take_and_drop", |b| b.iter(|| black_box(map.snapshot())));
+
+    group.throughput(Throughput::Elements(n as u64));
+    group.sample_size(10);
+    let count_snapshot = |map: &Versioned| {
+        let snapshot = map.snapshot();
+        let start = Instant::now();
+        let mut seen = 0usize;
+        snapshot.for_each(|_, v| {
+            black_box(v);
+            seen += 1;
+        });
+        let elapsed = start.elapsed();
+        assert_eq!(seen, n, "a snapshot of 1M keys saw {seen}");
+        elapsed
+    };
+    group.bench_function("scan_snapshot", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| count_snapshot(&map)).sum::<Duration>())
+    });
+    let mut writes = 0;
+    group.bench_function("scan_snapshot_while_writing", |b| {
+        b.iter_custom(|iters| {
+            let (elapsed, w) = while_writing(
+                &map,
+                &present,
+                |m, k, v| {
+                    m.insert(k, v);
+                },
+                || (0..iters).map(|_| count_snapshot(&map)).sum::<Duration>(),
+            );
+            writes += w;
+            elapsed
+        })
+    });
+    group.bench_function("iterate_raw_skipmap_while_writing", |b| {
+        b.iter_custom(|iters| {
+            let (elapsed, _) = while_writing(
+                &raw_map,
+                &present,
+                |m, k, v| {
+                    m.insert(k, v);
+                },
+                || {
+                    (0..iters)
+                        .map(|_| {
+                            let start = Instant::now();
+                            for entry in raw_map.iter() {
+                                black_box(entry.value());
+                            }
+                            start.elapsed()
+                        })
+                        .sum::<Duration>()
+                },
+            );
+            elapsed
+        })
+    });
+    group.finish();
+    eprintln!("scan_snapshot_while_writing: the writer thread made {writes} overwrites meanwhile");
+}
+
+/// Throughput of `ops` on a chunk of keys, in operations per second.
+fn rate(ops: usize, elapsed: Duration) -> f64 {
+    ops as f64 / elapsed.as_secs_f64()
+}
+
+/// Get and insert at 1M keys, the two maps interleaved round by round: on a shared, noisy
+/// machine the per-round ratio is steadier than two separate medians.
+fn ratios() {
+    const ROUNDS: usize = 15;
+    const OPS: usize = 200_000;
+    let n = 1 << 20;
+    let (present, absent) = (keys(n), absent_keys(n));
+    let (map, raw_map) = (versioned(&present), raw(&present));
+    let mut get = Vec::with_capacity(ROUNDS);
+    let mut insert = Vec::with_capacity(ROUNDS);
+    for round in 0..ROUNDS {
+        // A different slice of the keys each round, the same for both maps.
+        let offset = round * OPS % (n - OPS);
+        let chunk = &present[offset..offset + OPS];
+        let ours = rate(OPS, time_get(&map, VERSIONED, chunk, OPS as u64));
+        let theirs = rate(OPS, time_get(&raw_map, RAW, chunk, OPS as u64));
+        get.push(ours / theirs);
+        let chunk = &absent[offset..offset + OPS];
+        let ours = rate(OPS, time_insert(&map, VERSIONED, chunk, OPS as u64));
+        let theirs = rate(OPS, time_insert(&raw_map, RAW, chunk, OPS as u64));
+        insert.push(ours / theirs);
+    }
+    println!(
+        "ratios: SkipListMap / SkipMap throughput at 1M u64 keys, {ROUNDS} interleaved rounds of {OPS} ops"
+    );
+    for (name, mut ratios) in [("get", get), ("insert", insert)] {
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "  {name:<6} median {:.2}x  (min {:.2}x, max {:.2}x)",
+            ratios[ROUNDS / 2],
+            ratios[0],
+            ratios[ROUNDS - 1]
+        );
+    }
+}
+
+fn main() {
+    // The first argument that is not a flag filters, as criterion's own filter does.
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let wants = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    if filter.is_none() || !wants("ratios") {
+        let mut criterion = Criterion::default().configure_from_args();
+        point_ops(&mut criterion, "raw_skipmap", raw, RAW);
+        point_ops(&mut criterion, "skiplist", versioned, VERSIONED);
+        snapshots(&mut criterion);
+        criterion.final_summary();
+    }
+    if wants("ratios") {
+        ratios();
+    }
+}
