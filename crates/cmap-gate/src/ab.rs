@@ -154,6 +154,20 @@ pub fn ratios(rounds: &[Round]) -> (BTreeMap<String, Vec<f64>>, Vec<String>) {
     (ratios, missing)
 }
 
+/// Benchmarks whose operation streams differ between the builds in some round: their ratio
+/// compares different work (the head changed how workloads are generated), not speed.
+pub fn different_streams(rounds: &[Round]) -> Vec<String> {
+    let mut ids = BTreeSet::new();
+    for r in rounds {
+        for (id, b) in &r.base.stream_checksums {
+            if r.head.stream_checksums.get(id).is_some_and(|h| h != b) {
+                ids.insert(id.clone());
+            }
+        }
+    }
+    ids.into_iter().collect()
+}
+
 /// The bootstrap seed of one benchmark: fixed by the run's seed and the id, so the interval is
 /// reproducible from the report alone.
 fn bootstrap_seed(seed: u64, id: &str) -> u64 {

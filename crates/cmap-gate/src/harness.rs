@@ -24,6 +24,10 @@ pub struct Sample {
     /// Median throughput over the process's repeats, operations per second, per
     /// `workload/structure/tN`.
     pub throughput: BTreeMap<String, f64>,
+    /// The checksum of each benchmark's operation streams: equal in both builds when they ran
+    /// the same operations.
+    #[serde(default)]
+    pub stream_checksums: BTreeMap<String, String>,
     /// The git revision the harness says it was built from.
     pub git_revision: Option<String>,
     /// Wall time of the whole process, seconds (prefill and start-up included).
@@ -69,6 +73,11 @@ pub fn run(build: &Build, args: &[String], scratch: &Path) -> anyhow::Result<Sam
         .with_context(|| format!("reading what {} wrote", build.binary.display()))?;
     Ok(Sample {
         throughput: throughputs(&results),
+        stream_checksums: results
+            .points
+            .iter()
+            .map(|p| (p.id(), p.stream_checksum.clone()))
+            .collect(),
         git_revision: results.method.git_revision.clone(),
         wall_seconds,
     })

@@ -433,6 +433,15 @@ fn ab_mode(args: &GateArgs, mut config: Config) -> Result<GateReport, GateError>
             ab::benchmark_result(&id, list, &rounds, reproduce)
         })
         .collect();
+    let notes: Vec<String> = ab::different_streams(&rounds)
+        .into_iter()
+        .map(|id| {
+            format!(
+                "`{id}`: the builds ran different operation streams (the stream checksums \
+                 differ), so its ratio compares different work"
+            )
+        })
+        .collect();
     let calibration = if mode == Mode::Calibrate {
         let estimates: Vec<(String, Estimate)> =
             benchmarks.iter().map(|b| (b.id.clone(), b.ratio)).collect();
@@ -451,7 +460,7 @@ fn ab_mode(args: &GateArgs, mut config: Config) -> Result<GateReport, GateError>
         missing,
         rounds,
         calibration,
-        notes: Vec::new(),
+        notes,
         command_line: std::env::args().collect(),
         started_unix: 0,
         wall_seconds: 0.0,

@@ -17,6 +17,8 @@
 //!   process draws the same noise in every test run (without it, the noise is seeded by time).
 //! - `CMAP_FAKE_EXIT=<code>`: exit with that code without writing anything.
 //! - `CMAP_FAKE_DROP=<structure>`: leave that structure out (a build that lacks it).
+//! - `CMAP_FAKE_STREAMS=<text>`: mixed into every stream checksum (a build that generates
+//!   different operations).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -235,7 +237,10 @@ fn point(workload: &str, read: u32, structure: &str, threads: usize, values: &[f
         family: Family::Cmap,
         threads,
         writer_threads: 0,
-        stream_checksum: "0".into(),
+        stream_checksum: format!(
+            "{workload}-{threads}-{}",
+            std::env::var("CMAP_FAKE_STREAMS").unwrap_or_default()
+        ),
         ops_per_thread,
         repeats,
         summary: Summary {

@@ -209,6 +209,20 @@ fn a_benchmark_only_one_build_has_is_listed_not_judged() {
 }
 
 #[test]
+fn different_operation_streams_are_pointed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = build(dir.path(), "base", &[]);
+    let head = build(dir.path(), "head", &[("CMAP_FAKE_STREAMS", "v2")]);
+    let narrow = ["--workloads", "mixed-uniform", "--threads", "1"];
+    let report = gate(&ab_args(&base, &head, &dir.path().join("out"), &narrow)).unwrap();
+    assert_eq!(report.notes.len(), 2, "{:?}", report.notes);
+    assert!(report.notes[0].contains("different operation streams"));
+    assert!(report.markdown().contains("stream checksums differ"));
+    let same = gate(&ab_args(&base, &base, &dir.path().join("out"), &narrow)).unwrap();
+    assert!(same.notes.is_empty());
+}
+
+#[test]
 fn report_files_keep_every_round_and_read_back() {
     let dir = tempfile::tempdir().unwrap();
     let base = build(dir.path(), "base", &[]);
