@@ -6,5 +6,6 @@ mod errors;
 mod fixture;
 mod html;
 mod merge;
+mod reference;
 mod svg;
 mod tables;
