@@ -51,7 +51,7 @@ pub enum Resize {
 impl Resize {
     /// The default [`Incremental`](Resize::Incremental) step. See the crate docs, `# Resizing`,
     /// for how it was chosen.
-    pub const DEFAULT_STEP: usize = 16;
+    pub const DEFAULT_STEP: usize = 64;
 }
 
 impl Default for Resize {

@@ -26,7 +26,7 @@
 use std::mem;
 
 use hashbrown::HashTable;
-use hashbrown::hash_table::Entry;
+use hashbrown::hash_table::{Entry, VacantEntry};
 
 /// How a full shard grows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,14 @@ pub(crate) struct Shard<K, V> {
     /// The table being emptied into `table`, when an incremental resize is in progress. Boxed so
     /// that the shard's hot fields (lock word, current table, this pointer) share a cache line.
     migration: Option<Box<Migration<K, V>>>,
+}
+
+/// Where a write finds its key.
+enum Slot<'a, K, V> {
+    /// The key is present (in either table) with this value.
+    Present(&'a mut V),
+    /// The key is absent; inserting through this entry puts it in the current table.
+    Vacant(VacantEntry<'a, (K, V)>),
 }
 
 /// An incremental resize in progress.
@@ -136,16 +144,36 @@ impl<K: Eq, V> Shard<K, V> {
         hasher: impl Fn(&K) -> u64,
         growth: Growth,
     ) -> Option<V> {
-        if self.migration.is_none() && (self.has_room() || growth == Growth::Blocking) {
-            return match self.table.entry(hash, |e| e.0 == key, |e| hasher(&e.0)) {
-                Entry::Occupied(mut e) => Some(mem::replace(&mut e.get_mut().1, value)),
-                Entry::Vacant(e) => {
-                    e.insert((key, value));
-                    None
-                }
-            };
+        match self.slot(hash, &key, &hasher, growth) {
+            Slot::Present(v) => Some(mem::replace(v, value)),
+            Slot::Vacant(e) => {
+                e.insert((key, value));
+                None
+            }
         }
-        self.insert_slow(hash, key, value, hasher, growth)
+    }
+
+    /// Runs `modify` on the value for `key` if present (returning `Some`), or inserts `make()`.
+    ///
+    /// If `make` panics nothing is inserted; any migration work done before it stays done, which
+    /// is harmless.
+    #[inline]
+    pub(crate) fn upsert<R>(
+        &mut self,
+        hash: u64,
+        key: K,
+        make: impl FnOnce() -> V,
+        modify: impl FnOnce(&mut V) -> R,
+        hasher: impl Fn(&K) -> u64,
+        growth: Growth,
+    ) -> Option<R> {
+        match self.slot(hash, &key, &hasher, growth) {
+            Slot::Present(v) => Some(modify(v)),
+            Slot::Vacant(e) => {
+                e.insert((key, make()));
+                None
+            }
+        }
     }
 
     /// Removes `key`, returning its value.
@@ -177,35 +205,9 @@ impl<K: Eq, V> Shard<K, V> {
         growth: Growth,
     ) -> Option<R> {
         if self.migration.is_some() {
-            self.help(&hasher, growth);
+            self.migrate_step(&hasher, growth);
         }
         self.get_mut(hash, key).map(f)
-    }
-
-    /// Runs `modify` on the value for `key` if present (returning `Ok`), or inserts `make()`.
-    ///
-    /// If `make` panics nothing is inserted; any migration work done before it stays done, which
-    /// is harmless.
-    #[inline]
-    pub(crate) fn upsert<R>(
-        &mut self,
-        hash: u64,
-        key: K,
-        make: impl FnOnce() -> V,
-        modify: impl FnOnce(&mut V) -> R,
-        hasher: impl Fn(&K) -> u64,
-        growth: Growth,
-    ) -> Option<R> {
-        if self.migration.is_none() && (self.has_room() || growth == Growth::Blocking) {
-            return match self.table.entry(hash, |e| e.0 == key, |e| hasher(&e.0)) {
-                Entry::Occupied(mut e) => Some(modify(&mut e.get_mut().1)),
-                Entry::Vacant(e) => {
-                    e.insert((key, make()));
-                    None
-                }
-            };
-        }
-        self.upsert_slow(hash, key, make, modify, hasher, growth)
     }
 
     /// Moves every entry still in the old table, ending any migration, then shrinks the table to
@@ -215,77 +217,66 @@ impl<K: Eq, V> Shard<K, V> {
         self.table.shrink_to_fit(|e| hasher(&e.0));
     }
 
-    /// Whether one more entry fits in the current table without hashbrown growing it.
+    /// Where `key` is, or where it goes: the one probe of the current table that an insert or an
+    /// upsert needs, plus, while a migration runs, a probe of the old table and this write's
+    /// share of the migration.
     #[inline]
-    fn has_room(&self) -> bool {
-        self.table.len() < self.table.capacity()
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn insert_slow(
-        &mut self,
-        hash: u64,
-        key: K,
-        value: V,
-        hasher: impl Fn(&K) -> u64,
-        growth: Growth,
-    ) -> Option<V> {
-        match self.prepare_write(hash, &key, &hasher, growth) {
-            Some(v) => Some(mem::replace(v, value)),
-            None => {
-                self.table
-                    .insert_unique(hash, (key, value), |e| hasher(&e.0));
-                None
-            }
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn upsert_slow<R>(
-        &mut self,
-        hash: u64,
-        key: K,
-        make: impl FnOnce() -> V,
-        modify: impl FnOnce(&mut V) -> R,
-        hasher: impl Fn(&K) -> u64,
-        growth: Growth,
-    ) -> Option<R> {
-        match self.prepare_write(hash, &key, &hasher, growth) {
-            Some(v) => Some(modify(v)),
-            None => {
-                let value = make();
-                self.table
-                    .insert_unique(hash, (key, value), |e| hasher(&e.0));
-                None
-            }
-        }
-    }
-
-    /// The slow path shared by inserts and upserts: does this write's share of a migration in
-    /// progress, then returns the key's value if it is present; if it is absent, makes sure the
-    /// current table has room for it first, starting a migration if it has none.
-    fn prepare_write(
+    fn slot(
         &mut self,
         hash: u64,
         key: &K,
         hasher: &impl Fn(&K) -> u64,
         growth: Growth,
-    ) -> Option<&mut V> {
-        self.help(hasher, growth);
-        // Checking presence first costs a second probe, but only on this slow path, and it
-        // keeps a replacement from starting a resize it does not need.
-        if self.get_mut(hash, key).is_none() {
-            if let Growth::Incremental { step } = growth
-                && !self.has_room()
-                && self.migration.is_none()
-            {
+    ) -> Slot<'_, K, V> {
+        if self.migration.is_none() {
+            if self.has_room() || growth == Growth::Blocking {
+                return match self.table.entry(hash, |e| e.0 == *key, |e| hasher(&e.0)) {
+                    Entry::Occupied(e) => Slot::Present(&mut e.into_mut().1),
+                    Entry::Vacant(e) => Slot::Vacant(e),
+                };
+            }
+            // Full: `entry` would grow the table even to replace a value, so look first.
+            if self.table.find(hash, |e| e.0 == *key).is_some() {
+                return self.present(hash, key);
+            }
+            if let Growth::Incremental { step } = growth {
                 self.start_migration(hasher, step);
             }
-            return None;
+        } else {
+            self.migrate_step(hasher, growth);
         }
-        self.get_mut(hash, key)
+        self.slot_migrating(hash, key, hasher)
+    }
+
+    /// [`slot`](Self::slot) while a migration may be in progress.
+    #[cold]
+    #[inline(never)]
+    fn slot_migrating(
+        &mut self,
+        hash: u64,
+        key: &K,
+        hasher: &impl Fn(&K) -> u64,
+    ) -> Slot<'_, K, V> {
+        let eq = |e: &(K, V)| e.0 == *key;
+        let Shard { table, migration } = self;
+        match table.entry(hash, eq, |e| hasher(&e.0)) {
+            Entry::Occupied(e) => Slot::Present(&mut e.into_mut().1),
+            Entry::Vacant(e) => match migration.as_mut().and_then(|m| m.old.find_mut(hash, eq)) {
+                Some((_, v)) => Slot::Present(v),
+                None => Slot::Vacant(e),
+            },
+        }
+    }
+
+    #[cold]
+    fn present(&mut self, hash: u64, key: &K) -> Slot<'_, K, V> {
+        Slot::Present(self.get_mut(hash, key).expect("the key was just found"))
+    }
+
+    /// Whether one more entry fits in the current table without hashbrown growing it.
+    #[inline]
+    fn has_room(&self) -> bool {
+        self.table.len() < self.table.capacity()
     }
 
     #[cold]
@@ -297,7 +288,7 @@ impl<K: Eq, V> Shard<K, V> {
         hasher: impl Fn(&K) -> u64,
         growth: Growth,
     ) -> Option<V> {
-        self.help(&hasher, growth);
+        self.migrate_step(&hasher, growth);
         let eq = |e: &(K, V)| e.0 == *key;
         if let Ok(e) = self.table.find_entry(hash, eq) {
             return Some(e.remove().0.1);
@@ -339,7 +330,7 @@ impl<K: Eq, V> Shard<K, V> {
 
     /// Does one write's share of a migration in progress.
     #[inline]
-    fn help(&mut self, hasher: &impl Fn(&K) -> u64, growth: Growth) {
+    fn migrate_step(&mut self, hasher: &impl Fn(&K) -> u64, growth: Growth) {
         if self.migration.is_some() {
             // A map built with incremental growth keeps it; the blocking case only arises in
             // tests that switch policies, and finishing there is what blocking growth means.
