@@ -1,0 +1,71 @@
+//! The cmap harness: identical mixed loads against every structure, and figures a sceptical
+//! engineer can check.
+//!
+//! This library is what the `cmap` binary runs (`cmap run`, `cmap list`). It is a library so that
+//! its parts (stream generation, the key distributions, the timed loop) can be tested on their
+//! own.
+//!
+//! # Method
+//!
+//! **Streams.** For each workload and thread count, every thread's operations are generated
+//! before anything is timed ([`stream`]), from the run's seed, the workload's name and the thread's
+//! index, with xoshiro256++ ([`rng`]). Keys come from the workload's distribution
+//! ([`distribution`]: uniform; zipfian after Gray et al., scrambled with FNV as YCSB does; hotspot;
+//! latest; sequential), over one key space shared by all threads, so threads collide on hot keys
+//! as real clients do. The same streams are replayed against every structure, and their FNV-1a
+//! checksum is recorded in each point: equal checksums prove equal loads.
+//!
+//! **The timed loop** ([`runner`]) walks a slice of 16-byte [`stream::Op`]s and calls the map
+//! through an [`adapter::Adapter`], monomorphized per structure, key type and value size, so there
+//! is no dynamic dispatch per operation. It makes no RNG call, touches no shared counter and
+//! allocates nothing itself: `u64` keys are the ids, `String` keys are borrowed from a table built
+//! before timing or (when the map must own them) taken from a per-thread pool of clones also built
+//! before timing; values are fixed-size `Copy` payloads. Threads start together from a barrier and
+//! each records its own start and end instants; a repeat's duration runs from the first start to
+//! the last end.
+//!
+//! **What is not timed:** building and prefilling the map, generating streams and key pools,
+//! creating histograms, spawning and joining threads, reading memory counters, dropping the map.
+//!
+//! **Latency** is sampled: one operation in `--latency-sample` (default 32) is timed with two
+//! `Instant::now()` calls and recorded into the thread's own HdrHistogram for its kind; the others
+//! run with no timing code. Histograms are merged after the run, and each point reports p50, p90,
+//! p99, p99.9, p99.99 and max per operation kind, plus `all` (every sampled operation).
+//!
+//! **Overhead.** The same loop run against a map that does nothing ([`adapter::null`]) measures
+//! what the harness itself costs per operation, and the cost of one timed sample; both are in
+//! `Results::harness_overhead`. Every throughput includes that loop cost.
+//!
+//! **Memory** ([`alloc`]): the `cmap` binary's global allocator counts live bytes and allocation
+//! calls in per-thread, cache-padded slots. A map's bytes are the live bytes after it was built and
+//! prefilled (or at the end of the timed phase) minus the live bytes just before it was built;
+//! streams, key tables and histograms exist before that point or are measured and subtracted, and
+//! unused pooled keys are freed before the final reading, so they never count as the map's.
+//! Allocations per operation are counted by each thread for itself during the timed loop. Peak RSS
+//! is `VmHWM` from `/proc/self/status`, reset before each repeat where Linux allows.
+//!
+//! **Repeats.** Each point runs `--repeats` times, structures taking turns within each round; every
+//! repeat is kept, the summary holds medians and spread, and a point whose relative spread exceeds
+//! `--noise-threshold` is flagged and warned about. Ratios are to the `locked` baseline at the same
+//! workload and thread count.
+//!
+//! **Capabilities.** A workload with range scans runs only on ordered structures, one with
+//! snapshots only on snapshot-capable ones; the others are listed in `Results::skipped` with the
+//! reason, never faked.
+#![warn(missing_docs)]
+
+pub mod adapter;
+pub mod alloc;
+pub mod cli;
+pub mod distribution;
+pub mod freq;
+pub mod keys;
+pub mod meta;
+pub mod output;
+pub mod registry;
+pub mod rng;
+pub mod runner;
+pub mod slowdown;
+pub mod stream;
+pub mod suite;
+pub mod workload;
