@@ -19,6 +19,25 @@
 //! - `raw.csv`: one row per repeat with every field;
 //! - `index.html`: all of the above on one page with the charts inlined, loading nothing.
 //!
+//! # Examples
+//!
+//! The `cmap` binary calls [`run`]; a program can call [`generate`] and inspect what was written:
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let out = tempfile::tempdir()?;
+//! let args = cmap_report::ReportArgs {
+//!     results: vec!["../../reports/reference/results.json".into()],
+//!     out: out.path().join("report"),
+//!     baseline: cmap_report::DEFAULT_BASELINE.into(),
+//! };
+//! let written = cmap_report::generate(&args)?;
+//! assert!(written.charts > 0);
+//! assert!(out.path().join("report/index.html").exists());
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Several machines
 //!
 //! Result files merge: the machine becomes a dimension. Colour always means the structure (a
