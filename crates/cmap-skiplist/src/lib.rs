@@ -86,6 +86,19 @@
 //! cargo bench -p cmap-benches --bench skiplist && cargo bench -p cmap-benches --bench skiplist_memory
 //! ```
 //!
+//! # Testing
+//!
+//! `cargo test -p cmap-skiplist` runs the conformance suite with every capability, shows that a
+//! raw `SkipMap` iterated live fails the snapshot checks, races latest reads against garbage
+//! collection, and measures memory after churn with a counting allocator (`tests/memory.rs`, a
+//! binary of its own). Longer stress versions run with `-- --ignored`. The snapshot registry's
+//! protocol is checked by loom, in a target directory of its own since the cfg rebuilds
+//! everything:
+//!
+//! ```sh
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p cmap-skiplist --release --lib
+//! ```
+//!
 //! # Examples
 //!
 //! A scan of a snapshot never sees later writes:

@@ -151,7 +151,7 @@ fn memory_stays_bounded_under_churn() {
 }
 
 #[test]
-#[ignore = "10M operations, about half a minute; run with --ignored"]
+#[ignore = "10M operations on 1M keys, a few minutes; run with --ignored"]
 fn memory_stays_bounded_under_ten_million_churn_ops() {
     assert_bounded(1_000_000, 10_000_000);
 }
