@@ -39,8 +39,11 @@
 //!
 //! - **Reads** (`get`, `get_with`, `contains_key`, `len`): one load of the current version
 //!   through [`arc_swap::ArcSwap`] (an atomic swap and a compare-and-swap on a per-thread slot,
-//!   never a lock or a wait), then one slot read per trie level. Four to five levels at a million
-//!   entries; each level is one cache line. No allocation.
+//!   never a lock or a wait), then one slot read per trie level. No allocation. Each level is one
+//!   cache line, and the levels depend on each other: a map that fits in cache answers about as
+//!   fast as a hash table, but at a million entries a lookup follows four to five pointers, the
+//!   lower ones usually cache misses, and costs several times a flat `hashbrown` probe. Choose
+//!   this map for what it gives readers (no waiting, snapshots), not for raw lookup speed.
 //! - **Writes** (`insert`, `remove`, `update`, `upsert`): take the writer mutex, copy the path of
 //!   O(log32 n) nodes (each up to 32 slots; cloning a slot clones its entry or increments a child's
 //!   reference count), publish the new version. The nodes the old version no longer shares are
@@ -48,12 +51,14 @@
 //!   `remove`, `update` and `upsert` first look the key up, so a miss copies and publishes
 //!   nothing.
 //! - **Batches** copy each node on their paths once, at its first write, and edit their own copy
-//!   in place after that (`Arc::make_mut`), then publish once: many writes to nearby keys share
-//!   most of the copying, and the publication cost is paid once.
+//!   in place after that (`Arc::make_mut`), then publish once. How much that saves depends on how
+//!   many of the batch's writes share nodes: writes scattered over a large map still copy one
+//!   bottom node each, and save the copies of the levels above and the publications.
 //! - **Snapshots**: one atomic load and two reference-count increments. A live snapshot keeps
 //!   alive only the nodes that later writes replaced.
 //! - **Memory**: an entry is stored inline in its node's slot (24 bytes for `u64` keys and
-//!   values); each node adds an `Arc` header. There is no capacity: the hint given to
+//!   values); each node adds an `Arc` header. About 38 bytes per `u64` entry in all, against 34
+//!   for a `hashbrown` table behind a lock. There is no capacity: the hint given to
 //!   `with_capacity` is ignored, and removals give memory back at once.
 //! - **Values are cloned.** Writes clone the entries of the nodes they copy, and `update` and
 //!   `upsert` modify a clone of the value, so `K` and `V` must be `Clone`, and cheap clones
