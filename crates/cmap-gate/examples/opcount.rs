@@ -23,10 +23,12 @@ use std::process::{Command, ExitCode, Stdio};
 use cmap_core::ConcurrentMap;
 use cmap_cow::CowMap;
 use cmap_locked::LockedMap;
+use cmap_sharded::ShardedMap;
+use cmap_skiplist::SkipListMap;
 use foldhash::fast::FixedState;
 
 /// Structures with a single-thread path worth counting.
-const STRUCTURES: &[&str] = &["locked", "cow"];
+const STRUCTURES: &[&str] = &["locked", "sharded", "cow", "skiplist"];
 /// Operations counted per structure.
 const OPS: &[&str] = &["get", "insert", "remove", "upsert"];
 
@@ -82,6 +84,14 @@ fn exec(args: &[String]) -> Result<u8, Failure> {
             keys,
             ops,
         ),
+        "sharded" => drive(
+            ShardedMap::<u64, u64, _>::with_capacity_and_hasher(0, hasher()),
+            op,
+            keys,
+            ops,
+        ),
+        // A skip list never hashes; it takes (and ignores) the default hasher.
+        "skiplist" => drive(SkipListMap::<u64, u64>::new(), op, keys, ops),
         "cow" => drive(
             CowMap::<u64, u64, _>::with_capacity_and_hasher(0, hasher()),
             op,
