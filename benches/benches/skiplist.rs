@@ -6,9 +6,11 @@
 //!      map's insert does not look up the value it replaces, which `SkipListMap::insert` must
 //!      return: the comparison favours the raw map.
 //!    - `skiplist_snapshots/1048576`: taking and dropping a snapshot; a full scan of a snapshot on
-//!      one thread while another thread overwrites keys as fast as it can, next to the same scan
-//!      with no writer and to a raw `SkipMap` iteration (live, not a snapshot) while writing.
-//!      Throughput is in entries scanned per second.
+//!      one thread while another thread overwrites random keys as fast as it can, next to the
+//!      same scan with no writer and to a raw `SkipMap` iteration (live, not a snapshot) while
+//!      writing. Throughput is in entries scanned per second. Twice: for a map filled in key
+//!      order (ids, timestamps: nodes lie in memory roughly in key order) and for one filled in
+//!      random order (a cache miss per node, for both maps).
 //! 2. `ratios`, printed after criterion: get and insert at 1M keys, the two maps interleaved in
 //!    every round (a fresh chunk of operations each), the ratio skiplist/raw throughput taken per
 //!    round; median and spread over the rounds.
@@ -123,12 +125,30 @@ fn while_writing<M: Sync, R>(
 
 fn snapshots(c: &mut Criterion) {
     let n = 1 << 20;
-    let present = keys(n);
-    let map = versioned(&present);
-    let raw_map = raw(&present);
+    let map = versioned(&keys(n));
     let mut group = c.benchmark_group(format!("skiplist_snapshots/{n}"));
     group.bench_function("take_and_drop", |b| b.iter(|| black_box(map.snapshot())));
+    group.finish();
+    drop(map);
 
+    // The same 1M keys filled two ways. A skip list's nodes lie in memory in the order they were
+    // allocated, so a scan of a map filled in key order (ids, timestamps) walks memory almost
+    // sequentially, and a scan of a map filled in random order takes a cache miss per node.
+    let in_order: Vec<u64> = (0..n as u64).collect();
+    let random = keys(n);
+    // The writer overwrites random keys of the map in both cases.
+    let overwrite_in_order: Vec<u64> = random.iter().map(|k| k % n as u64).collect();
+    scans(c, "filled_in_key_order", &in_order, &overwrite_in_order);
+    scans(c, "filled_in_random_order", &random, &random);
+}
+
+/// Full scans of 1M keys: a snapshot with and without a writer thread overwriting `overwrite`
+/// meanwhile, and a raw `SkipMap`'s live iteration with the same writer.
+fn scans(c: &mut Criterion, layout: &str, fill: &[u64], overwrite: &[u64]) {
+    let n = fill.len();
+    let map = versioned(fill);
+    let raw_map = raw(fill);
+    let mut group = c.benchmark_group(format!("skiplist_snapshots/{n}/{layout}"));
     group.throughput(Throughput::Elements(n as u64));
     group.sample_size(10);
     let count_snapshot = |map: &Versioned| {
@@ -140,24 +160,25 @@ fn snapshots(c: &mut Criterion) {
             seen += 1;
         });
         let elapsed = start.elapsed();
-        assert_eq!(seen, n, "a snapshot of 1M keys saw {seen}");
+        assert_eq!(seen, n, "a snapshot of {n} keys saw {seen}");
         elapsed
     };
     group.bench_function("scan_snapshot", |b| {
         b.iter_custom(|iters| (0..iters).map(|_| count_snapshot(&map)).sum::<Duration>())
     });
-    let mut writes = 0;
+    let (mut writes, mut scanned) = (0, 0);
     group.bench_function("scan_snapshot_while_writing", |b| {
         b.iter_custom(|iters| {
             let (elapsed, w) = while_writing(
                 &map,
-                &present,
+                overwrite,
                 |m, k, v| {
                     m.insert(k, v);
                 },
                 || (0..iters).map(|_| count_snapshot(&map)).sum::<Duration>(),
             );
             writes += w;
+            scanned += iters;
             elapsed
         })
     });
@@ -165,7 +186,7 @@ fn snapshots(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let (elapsed, _) = while_writing(
                 &raw_map,
-                &present,
+                overwrite,
                 |m, k, v| {
                     m.insert(k, v);
                 },
@@ -185,7 +206,10 @@ fn snapshots(c: &mut Criterion) {
         })
     });
     group.finish();
-    eprintln!("scan_snapshot_while_writing: the writer thread made {writes} overwrites meanwhile");
+    eprintln!(
+        "{layout}: the writer thread made {} overwrites per snapshot scan",
+        writes / scanned.max(1)
+    );
 }
 
 /// Throughput of `ops` on a chunk of keys, in operations per second.

@@ -77,7 +77,7 @@
 //!   deferred removal of the replaced version (a second search, later, on whichever thread
 //!   collects). Removing a key's only version with no snapshot live unlinks it directly.
 //! - Snapshots: O(log s) to take and drop (s live snapshots), no copying. Scans walk the list
-//!   level 0, skipping versions newer than their seq, and copy 256 entries per epoch pin.
+//!   level 0, skipping versions newer than their seq, and copy 1024 entries per epoch pin.
 //!
 //! Measured figures and the commands that reproduce them are in
 //! `benches/benches/skiplist.rs` and `benches/benches/skiplist_memory.rs`:

@@ -402,7 +402,7 @@ where
 }
 
 /// How many entries a scan copies out per pin of the epoch.
-const SCAN_CHUNK: usize = 256;
+const SCAN_CHUNK: usize = 1024;
 
 /// Calls `f` on the entries in `range`, reading each chunk of [`SCAN_CHUNK`] entries at the seq
 /// `at()` returns when the chunk starts. Entries are cloned out of the list so that `f` runs with
