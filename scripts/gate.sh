@@ -22,9 +22,9 @@ root=$PWD
 # One target directory for both worktrees: dependencies from crates.io are built once.
 export CARGO_TARGET_DIR=$root/target/gate-build
 
-# build SIDE REV FEATURES: prints the path of a copy of the built `cmap`.
+# build SIDE REV FEATURES: builds `cmap` from REV; sets $bin (a copy of it) and $label.
 build() {
-    local side=$1 rev=$2 features=$3 src label
+    local side=$1 rev=$2 features=$3 src
     if [ "$rev" = . ]; then
         src=$root
         label=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo -dirty)
@@ -32,7 +32,7 @@ build() {
         label=$(git rev-parse --short "$rev^{commit}")
         src=$root/target/gate-worktrees/$side
         if [ -e "$src/.git" ]; then
-            git -C "$src" checkout --quiet --detach "$label"
+            git -C "$src" checkout --quiet --force --detach "$label"
         else
             git worktree add --quiet --detach "$src" "$label" >&2
         fi
@@ -40,12 +40,13 @@ build() {
     cargo build --quiet --release --manifest-path "$src/Cargo.toml" -p cmap-harness --bin cmap \
         ${features:+--features "cmap-harness/$features"} >&2
     mkdir -p "$root/target/gate-bin"
-    local bin=$root/target/gate-bin/cmap-$side-$label${features:+-$features}
+    bin=$root/target/gate-bin/cmap-$side-$label${features:+-$features}
     cp "$CARGO_TARGET_DIR/release/cmap" "$bin"
-    echo "$bin $label"
 }
 
-read -r base_bin base_label < <(build base "$base_rev" "${CMAP_GATE_BASE_FEATURES:-}")
-read -r head_bin head_label < <(build head "$head_rev" "${CMAP_GATE_HEAD_FEATURES:-}")
+build base "$base_rev" "${CMAP_GATE_BASE_FEATURES:-}"
+base_bin=$bin base_label=$label
+build head "$head_rev" "${CMAP_GATE_HEAD_FEATURES:-}"
+head_bin=$bin head_label=$label
 exec "$head_bin" gate --base "$base_bin" --head "$head_bin" \
     --base-rev "$base_label" --head-rev "$head_label" "$@"
