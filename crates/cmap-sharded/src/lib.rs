@@ -61,12 +61,12 @@
 //! that queues behind it. This is the tail-latency spike of sharded maps.
 //!
 //! With [`Resize::Incremental`] (the default) that write instead allocates the bigger table and
-//! keeps the full one aside; it and every later write to the shard move [`Resize::DEFAULT_STEP`]
-//! (64) entries, scanning at most four times that many buckets, until the old table is empty.
+//! keeps the full one aside; every later write to the shard moves [`Resize::DEFAULT_STEP`] (64)
+//! entries, scanning at most four times that many buckets, until the old table is empty.
 //! The trade-off:
 //!
 //! - **Bounded pauses.** No write moves more than `step` entries, so the worst write during
-//!   growth costs the allocation of the new table plus `step` moves, whatever the shard's size;
+//!   growth costs the allocation of the new table or `step` moves, whatever the shard's size;
 //!   no other thread waits behind a whole-shard rehash.
 //! - **More work in total.** Entries moved a step at a time lose the cache locality of one
 //!   sweep: growing from empty to 1M `u64` entries on one thread took about 25% more CPU time

@@ -36,9 +36,9 @@ pub enum Resize {
     /// operation waiting on the shard, pauses for a time proportional to the shard's size.
     /// This is how `hashbrown`, and so `dashmap`, grow.
     Blocking,
-    /// The write that finds the shard full allocates the bigger table and moves `step` entries;
-    /// each later write to the shard moves `step` more (scanning at most `4 * step` buckets of the
-    /// old table), until the old table is empty. Lookups and writes meanwhile search both tables.
+    /// The write that finds the shard full allocates the bigger table; each later write to the
+    /// shard moves `step` entries to it (scanning at most `4 * step` buckets of the old table),
+    /// until the old table is empty. Lookups and writes meanwhile search both tables.
     ///
     /// `step` is raised to 2 if smaller: below that, the bigger table could fill before the old
     /// one is empty.

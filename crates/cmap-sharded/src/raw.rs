@@ -239,8 +239,8 @@ impl<K: Eq, V> Shard<K, V> {
             if self.table.find(hash, |e| e.0 == *key).is_some() {
                 return self.present(hash, key);
             }
-            if let Growth::Incremental { step } = growth {
-                self.start_migration(hasher, step);
+            if let Growth::Incremental { .. } = growth {
+                self.start_migration();
             }
         } else {
             self.migrate_step(hasher, growth);
@@ -302,8 +302,8 @@ impl<K: Eq, V> Shard<K, V> {
     }
 
     /// Replaces the full current table by an empty one with room for twice as many entries (or as
-    /// many, when most of its capacity is taken by tombstones rather than entries), keeps the
-    /// full one aside, and moves the first `step` entries.
+    /// many, when most of its capacity is taken by tombstones rather than entries), and keeps the
+    /// full one aside for later writes to empty.
     ///
     /// Why the new table never fills before the migration ends: let the old table hold `n`
     /// entries with capacity `c` (`n <= c`), in `b <= 8c/7 + 1` buckets. Each write to the shard
@@ -313,7 +313,7 @@ impl<K: Eq, V> Shard<K, V> {
     /// most `1.5n + c / 7 + 1` entries: below its capacity of about `2c` when it doubles
     /// (`n <= c`), and below `c` when `n <= c / 3` and it keeps the same size.
     #[cold]
-    fn start_migration(&mut self, hasher: &impl Fn(&K) -> u64, step: usize) {
+    fn start_migration(&mut self) {
         debug_assert!(self.migration.is_none());
         let (n, c) = (self.table.len(), self.table.capacity());
         let new_capacity = if c > 0 && n <= c / 3 { c } else { c + 1 };
@@ -321,11 +321,11 @@ impl<K: Eq, V> Shard<K, V> {
         if old.is_empty() {
             return;
         }
+        // No entries move in this write: it already pays for the allocation. Later writes start.
         self.migration = Some(Box::new(Migration {
             old,
             next_bucket: 0,
         }));
-        self.migrate(hasher, step);
     }
 
     /// Does one write's share of a migration in progress.
