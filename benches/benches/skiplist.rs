@@ -11,8 +11,9 @@
 //!      writing. Throughput is in entries scanned per second. Twice: for a map filled in key
 //!      order (ids, timestamps: nodes lie in memory roughly in key order) and for one filled in
 //!      random order (a cache miss per node, for both maps).
-//! 2. `ratios`, printed after criterion: get and insert at 1M keys, the two maps interleaved in
-//!    every round (a fresh chunk of operations each), the ratio skiplist/raw throughput taken per
+//! 2. `ratios`, printed after criterion: get and insert at 1M keys (random fill order), the two
+//!    maps interleaved in every round (a fresh chunk of operations each), and a full scan of each
+//!    while a writer thread overwrites random keys; the ratio skiplist/raw throughput taken per
 //!    round; median and spread over the rounds.
 //!
 //! ```sh
@@ -222,6 +223,7 @@ fn rate(ops: usize, elapsed: Duration) -> f64 {
 fn ratios() {
     const ROUNDS: usize = 15;
     const OPS: usize = 200_000;
+    const SCAN_ROUNDS: usize = 5;
     let n = 1 << 20;
     let (present, absent) = (keys(n), absent_keys(n));
     let (map, raw_map) = (versioned(&present), raw(&present));
@@ -242,13 +244,55 @@ fn ratios() {
     println!(
         "ratios: SkipListMap / SkipMap throughput at 1M u64 keys, {ROUNDS} interleaved rounds of {OPS} ops"
     );
-    for (name, mut ratios) in [("get", get), ("insert", insert)] {
+    // Full scans while a writer thread overwrites random keys: a snapshot of `map` against the
+    // raw map's live iteration, a fresh snapshot and a fresh writer each round.
+    let (mut scan, mut ours_rates, mut raw_rates) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..SCAN_ROUNDS {
+        let write_versioned: fn(&Versioned, u64, u64) = |m, k, v| {
+            m.insert(k, v);
+        };
+        let (ours, _) = while_writing(&map, &present, write_versioned, || {
+            let snapshot = map.snapshot();
+            let start = Instant::now();
+            let mut seen = 0usize;
+            snapshot.for_each(|_, v| {
+                black_box(v);
+                seen += 1;
+            });
+            rate(seen, start.elapsed())
+        });
+        let write_raw: fn(&Raw, u64, u64) = |m, k, v| {
+            m.insert(k, v);
+        };
+        let (theirs, _) = while_writing(&raw_map, &present, write_raw, || {
+            let start = Instant::now();
+            let mut seen = 0usize;
+            for entry in raw_map.iter() {
+                black_box(entry.value());
+                seen += 1;
+            }
+            rate(seen, start.elapsed())
+        });
+        scan.push(ours / theirs);
+        ours_rates.push(ours);
+        raw_rates.push(theirs);
+    }
+    for rates in [&mut ours_rates, &mut raw_rates] {
+        rates.sort_by(f64::total_cmp);
+    }
+    println!(
+        "  full scan while a writer overwrites: snapshot {:.2} M entries/s, raw live iteration \
+         {:.2} M entries/s (medians of {SCAN_ROUNDS})",
+        ours_rates[SCAN_ROUNDS / 2] / 1e6,
+        raw_rates[SCAN_ROUNDS / 2] / 1e6
+    );
+    for (name, mut ratios) in [("get", get), ("insert", insert), ("scan", scan)] {
         ratios.sort_by(f64::total_cmp);
         println!(
             "  {name:<6} median {:.2}x  (min {:.2}x, max {:.2}x)",
-            ratios[ROUNDS / 2],
+            ratios[ratios.len() / 2],
             ratios[0],
-            ratios[ROUNDS - 1]
+            ratios[ratios.len() - 1]
         );
     }
 }
