@@ -103,7 +103,7 @@ pub struct RunArgs {
     /// Run the frequency-count comparison (alone, unless workloads are also given).
     #[arg(long)]
     pub frequency_count: bool,
-    /// Elements counted by the frequency count. Default: 4000000 (200000 with --quick).
+    /// Elements counted by the frequency count. Default: 2000000 (200000 with --quick).
     #[arg(long, value_name = "N")]
     pub count_elements: Option<u64>,
     /// Relative spread over repeats ((max - min) / median) above which a point is flagged noisy.
@@ -371,7 +371,7 @@ impl RunArgs {
         let frequency = (default_suite || self.frequency_count).then(|| FrequencyPlan {
             elements: self
                 .count_elements
-                .unwrap_or(if quick { 200_000 } else { 4_000_000 }),
+                .unwrap_or(if quick { 200_000 } else { 2_000_000 }),
             key_space,
             theta: self.theta,
         });

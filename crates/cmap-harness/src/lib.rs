@@ -34,7 +34,12 @@
 //!
 //! **Overhead.** The same loop run against a map that does nothing ([`adapter::null`]) measures
 //! what the harness itself costs per operation, and the cost of one timed sample; both are in
-//! `Results::harness_overhead`. Every throughput includes that loop cost.
+//! `Results::harness_overhead`, measured on the first workload's single-thread stream with `u64`
+//! keys and the run's sampling rate (so it includes the amortized cost of sampling). Every
+//! throughput includes that loop cost. The cost depends on the mix: a mix of several operation
+//! kinds in random order costs the loop a mispredicted branch on most operations, as it would any
+//! program dispatching such a mix; `--structures null,...` adds the null map as a point of every
+//! workload, which shows the ceiling the harness can drive for each.
 //!
 //! **Memory** ([`alloc`]): the `cmap` binary's global allocator counts live bytes and allocation
 //! calls in per-thread, cache-padded slots. A map's bytes are the live bytes after it was built and

@@ -368,7 +368,9 @@ where
             }
             done += chunk.len() as u64;
             if t1 >= deadline {
-                return (done, true);
+                // Cycling runs end here by design; a single pass was cut short only if operations
+                // remain.
+                return (done, !cycle && done < ops.len() as u64);
             }
         }
         if !cycle || ops.is_empty() {

@@ -23,32 +23,30 @@ pub struct Notes {
     pub warnings: Vec<String>,
 }
 
-/// A rough duration of the plan, from the operations it runs and a typical rate, for the estimate
-/// printed before starting.
+/// A rough duration of the plan, for the estimate printed before starting.
+///
+/// Calibrated on a shared 2-core machine: a repeat costs its timed phase (about 3 M ops/s per
+/// thread for a typical map, capped by the time limit), its prefill (about 1.5 M inserts/s
+/// averaged over the structures, skip lists and tries being the slow ones) and a fixed cost for
+/// building, quiescing and dropping the map.
 pub fn estimate(plan: &Plan) -> Duration {
-    // Typical rates on a shared 2-core machine: about 5 M ops/s per thread for the timed loop
-    // (fast maps are faster, slow ones stop at the time limit), 4 M inserts/s for prefill, and a
-    // fixed cost for building and dropping each map.
-    let per_repeat_cap = match plan.limit {
+    let cap = match plan.limit {
         Limit::Ops { time_limit } => time_limit.as_secs_f64(),
         Limit::Duration(d) => d.as_secs_f64(),
     };
     let mut secs = 0.0;
     for w in &plan.workloads {
-        let prefill = w.prefill * w.key_space as f64 / 4e6;
-        for _ in &plan.threads {
-            let timed = match plan.limit {
-                Limit::Ops { .. } => (plan.ops_per_thread as f64 / 5e6).min(per_repeat_cap),
-                Limit::Duration(d) => d.as_secs_f64(),
-            };
-            secs += plan.structures.len() as f64 * plan.repeats as f64 * (timed + prefill + 0.02);
-        }
+        let prefill = w.prefill * w.key_space as f64 / 1.5e6;
+        let timed = match plan.limit {
+            Limit::Ops { .. } => (plan.ops_per_thread as f64 / 3e6).min(cap),
+            Limit::Duration(d) => d.as_secs_f64(),
+        };
+        secs += (plan.threads.len() * plan.structures.len() * plan.repeats) as f64
+            * (timed + prefill + 0.05);
     }
     if let Some(f) = plan.frequency {
-        secs += (plan.structures.len() + 1) as f64
-            * plan.repeats as f64
-            * plan.threads.len() as f64
-            * (f.elements as f64 / 10e6 + 0.05);
+        secs += ((plan.structures.len() + 1) * plan.repeats * plan.threads.len()) as f64
+            * (f.elements as f64 / 10e6).min(4.0 * cap);
     }
     Duration::from_secs_f64(secs)
 }
@@ -401,7 +399,9 @@ fn run_frequency_count(
         .iter()
         .filter(|s| s.family != cmap_results::Family::Null)
         .collect();
-    let count_limit = match plan.limit {
+    // Counting a whole slice is one long operation per repeat, so it gets a longer leash than a
+    // repeat of the mixed workloads; a map that still runs past it is skipped with the reason.
+    let count_limit = 4 * match plan.limit {
         Limit::Ops { time_limit } => time_limit,
         Limit::Duration(d) => d,
     };
