@@ -13,7 +13,7 @@ use crossbeam_epoch::{self as epoch, Guard};
 use crate::registry::Registry;
 use crate::snapshot::SkipListSnapshot;
 use crate::sync::{AtomicU64, AtomicUsize, Mutex, Ordering};
-use crate::version::{Dead, Seq, VersionEntry, Versions};
+use crate::version::{Dead, Seq, VersionEntry, Versions, Visited};
 
 /// An ordered concurrent map with point-in-time snapshots: versioned entries on a lock-free skip
 /// list. See the [crate docs](crate).
@@ -401,13 +401,15 @@ where
     }
 }
 
-/// How many entries a scan copies out per pin of the epoch.
-const SCAN_CHUNK: usize = 1024;
+/// How many entries a scan visits per pin of the epoch.
+const SCAN_CHUNK: usize = 4096;
 
 /// Calls `f` on the entries in `range`, reading each chunk of [`SCAN_CHUNK`] entries at the seq
-/// `at()` returns when the chunk starts. Entries are cloned out of the list so that `f` runs with
-/// no guard held: it may take as long as it likes, or call the map, without holding up
-/// reclamation. Returns `true` if the range was exhausted, `false` if `f` broke.
+/// `at()` returns when the chunk starts. `f` runs in place, on entries borrowed from the list,
+/// while the thread is pinned in the epoch: it may call the map (pins nest, and a scan holds no
+/// lock), and it delays memory reclamation by at most one chunk, since the scan unpins between
+/// chunks and resumes with a search after the last key it visited. Returns `true` if the range
+/// was exhausted, `false` if `f` broke.
 pub(crate) fn scan_chunks<K, V>(
     versions: &Versions<K, V>,
     range: &impl RangeBounds<K>,
@@ -416,29 +418,17 @@ pub(crate) fn scan_chunks<K, V>(
 ) -> bool
 where
     K: Ord + Clone + Send + 'static,
-    V: Clone + Send + 'static,
+    V: Send + 'static,
 {
-    let mut buffer: Vec<(K, V)> = Vec::new();
     let mut resume: Option<K> = None;
     loop {
         let from = resume.as_ref().map_or(range.start_bound(), Bound::Excluded);
-        let more = {
-            let guard = &epoch::pin();
-            let seq = at();
-            versions
-                .visit(from, range.end_bound(), seq, SCAN_CHUNK, guard, |k, v| {
-                    buffer.push((k.clone(), v.clone()))
-                })
-                .is_some()
-        };
-        for (key, value) in buffer.drain(..) {
-            if f(&key, &value).is_break() {
-                return false;
-            }
-            resume = Some(key);
-        }
-        if !more {
-            return true;
+        let guard = &epoch::pin();
+        let seq = at();
+        match versions.visit(from, range.end_bound(), seq, SCAN_CHUNK, guard, &mut f) {
+            Visited::Exhausted => return true,
+            Visited::Broke => return false,
+            Visited::Paused(key) => resume = Some(key.clone()),
         }
     }
 }

@@ -12,7 +12,7 @@
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
-use std::ops::Bound;
+use std::ops::{Bound, ControlFlow};
 
 use crossbeam_epoch::{self as epoch, Guard};
 use crossbeam_skiplist::base::{Entry, SkipList};
@@ -180,8 +180,7 @@ where
     }
 
     /// Calls `emit` on the entries visible at `at` whose keys fall between `from` and `end`, in
-    /// key order, skipping tombstones, at most `limit` times. Returns the last key emitted if the
-    /// limit was reached (the next call resumes after it), `None` once the range is exhausted.
+    /// key order, skipping tombstones, at most `limit` times or until `emit` breaks.
     ///
     /// Nothing is cloned here: `emit` borrows from the list, under `guard`.
     pub(crate) fn visit<'a: 'g, 'g>(
@@ -191,15 +190,15 @@ where
         at: Seq,
         limit: usize,
         guard: &'g Guard,
-        mut emit: impl FnMut(&'g K, &'g V),
-    ) -> Option<&'g K> {
+        mut emit: impl FnMut(&'g K, &'g V) -> ControlFlow<()>,
+    ) -> Visited<'g, K> {
         let start = start_bound(from, at);
         let mut cursor = self.list.lower_bound(as_lookup(&start), guard);
         let mut emitted = 0;
         while let Some(entry) = cursor {
             let version = entry.key();
             if !below_end(&version.key, end) {
-                return None;
+                return Visited::Exhausted;
             }
             if version.seq > at {
                 // Written after `at`: invisible here, and an older version of the key follows.
@@ -207,15 +206,17 @@ where
                 continue;
             }
             if let Some(value) = entry.value() {
-                emit(&version.key, value);
+                if emit(&version.key, value).is_break() {
+                    return Visited::Broke;
+                }
                 emitted += 1;
                 if emitted == limit {
-                    return Some(&version.key);
+                    return Visited::Paused(&version.key);
                 }
             }
             cursor = skip_older(entry);
         }
-        None
+        Visited::Exhausted
     }
 
     /// Decides, for up to `limit` keys from `from`, which versions written at or before `at` no
@@ -327,6 +328,16 @@ pub(crate) fn skip_older<'a, 'g, K: Ord, V>(
         cursor = next.next();
     }
     cursor
+}
+
+/// How [`Versions::visit`] ended.
+pub(crate) enum Visited<'g, K> {
+    /// The range holds nothing more.
+    Exhausted,
+    /// `emit` broke.
+    Broke,
+    /// The limit was reached after emitting this key: the next call resumes after it.
+    Paused(&'g K),
 }
 
 /// The seqs of dead versions of one key. Almost always one (an overwritten value) or two (a
