@@ -5,6 +5,29 @@
 //! its parts (stream generation, the key distributions, the timed loop) can be tested on their
 //! own.
 //!
+//! # Suites
+//!
+//! `cmap run` with no workload named runs a suite (`--suite`):
+//!
+//! - `default`: read-heavy, exchange and rapid-grow with uniform and zipfian keys, and ycsb-a, on
+//!   every structure and peer at 1 and 2 threads, plus the frequency count; 524288 keys, 500000
+//!   operations per thread, 3 repeats, about 4 minutes on 2 cores.
+//! - `full`: the data for every chart `cmap report` draws, in one run: threads 1, 2 and 4;
+//!   read-heavy, read-95, read-80, read-60 and exchange on uniform keys (identical but for the
+//!   mix: throughput vs read ratio); read-heavy on zipfian keys with θ 0.5, 0.7, 0.9 and 0.99
+//!   (`read-heavy-zipf-0.5`...; with read-heavy-uniform as θ = 0: throughput vs zipfian
+//!   constant); snapshot-churn (5% snapshot-and-iterate, 5% get, 45% insert, 45% remove) on 16384
+//!   keys, run by the snapshot-capable structures (snapshot iteration under writes); rapid-grow;
+//!   ycsb-a; the frequency count. Same key space, operations and repeats as `default`; about 11
+//!   minutes on 2 cores.
+//!
+//! Every other flag overrides what the suite sets (`--suite full --threads 1,2`);
+//! `--workloads`, `--workload-file` or `--frequency-count` replace its workloads. The run prints
+//! a time estimate before starting (counting structures that run into the per-repeat time limit
+//! at the limit); `--dry-run` prints the resolved plan and the estimate and exits. A run writes
+//! `results.json`, `results.csv` and `run-summary.md` into `--out` (`cmap report` writes its own
+//! `summary.md`, so both can share a folder).
+//!
 //! # Method
 //!
 //! **Streams.** For each workload and thread count, every thread's operations are generated
@@ -27,9 +50,11 @@
 //! **What is not timed:** building and prefilling the map, generating streams and key pools,
 //! creating histograms, spawning and joining threads, reading memory counters, dropping the map.
 //!
-//! **Latency** is sampled: one operation in `--latency-sample` (default 32) is timed with two
-//! `Instant::now()` calls and recorded into the thread's own HdrHistogram for its kind; the others
-//! run with no timing code. Histograms are merged after the run, and each point reports p50, p90,
+//! **Latency** is sampled: one operation in `--latency-sample` (default 32) of each kind, starting
+//! with each kind's first occurrence in the thread's stream (so a rare kind, such as a 5%
+//! snapshot-and-iterate, is timed in every repeat), is timed with two `Instant::now()` calls and
+//! recorded into the thread's own HdrHistogram for its kind; the others run with no timing code.
+//! Which operations are timed is fixed before timing ([`runner::sample_schedule`]). Histograms are merged after the run, and each point reports p50, p90,
 //! p99, p99.9, p99.99 and max per operation kind, plus `all` (every sampled operation).
 //!
 //! **Overhead.** The same loop run against a map that does nothing ([`adapter::null`]) measures

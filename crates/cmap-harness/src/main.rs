@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use cmap_harness::alloc::CountingAlloc;
-use cmap_harness::cli::RunArgs;
+use cmap_harness::cli::{self, RunArgs};
 use cmap_harness::{output, registry, slowdown, suite, workload};
 
 #[global_allocator]
@@ -59,7 +59,7 @@ fn run(args: &RunArgs) -> ExitCode {
         }
     };
     let estimate = suite::estimate(&plan);
-    eprintln!(
+    let headline = format!(
         "cmap run: {} workloads x {} structures x threads {:?} x {} repeats; estimated {}",
         plan.workloads.len(),
         plan.structures.len(),
@@ -67,6 +67,12 @@ fn run(args: &RunArgs) -> ExitCode {
         plan.repeats,
         human_duration(estimate)
     );
+    if args.dry_run {
+        print!("{}", plan.describe());
+        println!("{headline}");
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("{headline}");
     if !cmap_harness::alloc::is_installed() {
         eprintln!("warning: the counting allocator is not installed; memory figures will be 0");
     }
@@ -78,7 +84,7 @@ fn run(args: &RunArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     eprintln!(
-        "wrote {} (results.json, results.csv, summary.md) in {}",
+        "wrote {} (results.json, results.csv, run-summary.md) in {}",
         plan.out.display(),
         human_duration(started.elapsed())
     );
@@ -122,11 +128,11 @@ fn list() {
             s.description
         );
     }
-    println!("\npresets (read/insert/remove/update/upsert/scan %, prefill):");
+    println!("\npresets (read/insert/remove/update/upsert/scan/snapshot %, prefill):");
     for p in workload::PRESETS {
         let m = p.mix;
         println!(
-            "  {:<11} {:>3}/{:>2}/{:>2}/{:>2}/{:>2}/{:>2}  {:>4.0}%  {}",
+            "  {:<14} {:>3}/{:>2}/{:>2}/{:>2}/{:>2}/{:>2}/{:>1}  {:>4.0}%  {}",
             p.name,
             m.read,
             m.insert,
@@ -134,10 +140,20 @@ fn list() {
             m.update,
             m.upsert,
             m.scan,
+            m.snapshot,
             p.prefill * 100.0,
             p.description
         );
     }
+    println!(
+        "\nsuites (--suite):\n  default  {} with uniform and zipfian keys, threads 1,2, and \
+         the frequency count (about 4 minutes on 2 cores)\n  full     data for every chart of \
+         `cmap report`: read-heavy, read-95, read-80, read-60, exchange (uniform); read-heavy at \
+         zipfian {}; snapshot-churn; rapid-grow; ycsb-a; threads 1,2,4; the frequency count \
+         (about 11 minutes on 2 cores; `cmap run --suite full --dry-run` shows the plan)",
+        cli::DEFAULT_SUITE.join(", "),
+        cli::FULL_SUITE_THETAS.map(|t| t.to_string()).join(", ")
+    );
     println!(
         "\ndistributions: uniform, zipfian (--theta, --unscrambled), hotspot (--hot-keys, \
          --hot-ops), latest, sequential\nkey types: u64, string (--key-len)\nvalue sizes: {}",

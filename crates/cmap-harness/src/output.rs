@@ -1,4 +1,4 @@
-//! What a run leaves behind: `results.json`, `results.csv` and `summary.md` in the output folder
+//! What a run leaves behind: `results.json`, `results.csv` and `run-summary.md` in the output folder
 //! (each written to a temporary file and renamed), and the table on stdout.
 
 use std::fmt::Write as _;
@@ -18,7 +18,7 @@ pub fn write_all(
     results.write(&out.join("results.json"))?;
     write_atomic(&out.join("results.csv"), csv(results).as_bytes())?;
     write_atomic(
-        &out.join("summary.md"),
+        &out.join("run-summary.md"),
         summary_md(results, notes).as_bytes(),
     )?;
     if let Some(json) = json {

@@ -23,6 +23,28 @@ pub struct StructureInfo {
     pub run_repeat: fn(&RepeatCtx<'_>) -> RepeatOutcome,
     /// Runs the frequency count through the structure's `upsert`.
     pub count: fn(&CountCtx<'_>) -> CountOutcome,
+    /// Every write costs time linear in the map's size, so any repeat with writes runs into the
+    /// time limit (used by the time estimate).
+    pub linear_writes: bool,
+    /// Rough cost of one operation on one thread, for the time estimate only: nanoseconds per
+    /// read and per write on a 512Ki-key map, from a default-suite run on a shared 2-core machine.
+    pub cost_ns: Cost,
+}
+
+/// Rough per-operation costs, for the time estimate (never for results).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cost {
+    /// A `get` (a range scan counts as twenty).
+    pub read: f64,
+    /// An insert, remove, update or upsert.
+    pub write: f64,
+}
+
+impl Cost {
+    const FAST: Cost = Cost {
+        read: 100.0,
+        write: 150.0,
+    };
 }
 
 impl StructureInfo {
@@ -34,6 +56,15 @@ impl StructureInfo {
             caps: <S::Map<u64, Payload<1>> as Adapter<u64, Payload<1>>>::CAPS,
             run_repeat: run_repeat::<S>,
             count: freq::count::<S::Map<u64, Payload<1>>>,
+            linear_writes: false,
+            cost_ns: Cost::FAST,
+        }
+    }
+
+    fn costing(self, read: f64, write: f64) -> Self {
+        Self {
+            cost_ns: Cost { read, write },
+            ..self
         }
     }
 
@@ -109,17 +140,22 @@ pub fn all() -> Vec<StructureInfo> {
             "cow",
             Family::Cmap,
             "copy-on-write hash array mapped trie: lock-free reads, O(log n) copied per write",
-        ),
-        StructureInfo::of::<ours::CowFullCopy>(
-            "cow-full-copy",
-            Family::Cmap,
-            "copy-on-write hashbrown table copied whole on every write (O(n) writes)",
-        ),
+        )
+        .costing(200.0, 2000.0),
+        StructureInfo {
+            linear_writes: true,
+            ..StructureInfo::of::<ours::CowFullCopy>(
+                "cow-full-copy",
+                Family::Cmap,
+                "copy-on-write hashbrown table copied whole on every write (O(n) writes)",
+            )
+        },
         StructureInfo::of::<ours::SkipList>(
             "skiplist",
             Family::Cmap,
             "versioned skip list: ordered scans, point-in-time snapshots, atomic batches",
-        ),
+        )
+        .costing(1000.0, 2000.0),
     ]);
     #[cfg(feature = "peers")]
     {
@@ -134,7 +170,8 @@ pub fn all() -> Vec<StructureInfo> {
                 "papaya",
                 Family::Peer,
                 "papaya 0.2: lock-free table, incremental resize",
-            ),
+            )
+            .costing(120.0, 500.0),
             StructureInfo::of::<peers::scc::Scc>(
                 "scc",
                 Family::Peer,
@@ -144,7 +181,8 @@ pub fn all() -> Vec<StructureInfo> {
                 "crossbeam-skipmap",
                 Family::Peer,
                 "crossbeam-skiplist 0.1 SkipMap: lock-free skip list, live iterators",
-            ),
+            )
+            .costing(900.0, 1400.0),
             StructureInfo::of::<peers::std_rwlock::StdRwLock>(
                 "std-rwlock",
                 Family::Peer,

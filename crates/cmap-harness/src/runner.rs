@@ -15,11 +15,14 @@
 //! # Sampled timing
 //!
 //! Reading the clock costs about as much as a fast map operation, so timing every operation would
-//! perturb exactly the maps worth measuring. The loop walks its stream in chunks of
-//! `sample_every` operations and times only the first operation of each chunk, recording it in a
-//! per-thread, per-kind HdrHistogram; the rest of the chunk runs with no timing code at all. The
-//! sampled operation's end instant doubles as the check against the deadline, so a time limit
-//! costs nothing extra. Latencies include half the cost of a clock read (reported as
+//! perturb exactly the maps worth measuring. Before timing, each thread's stream gets a sample
+//! schedule ([`sample_schedule`]): one operation in `sample_every` *of each kind*, starting with
+//! each kind's first occurrence. Every kind is thus sampled at the same rate (so `all` weighs kinds
+//! as the mix does), and a rare kind (a 5% snapshot-and-iterate, a 1% insert) is timed at least
+//! once in every repeat that reaches it, instead of depending on where it falls in the stream. The
+//! loop runs the operations between two scheduled ones with no timing code at all, and times the
+//! scheduled one, recording it in a per-thread, per-kind HdrHistogram. The sampled operation's end
+//! instant doubles as the check against the deadline, so a time limit costs nothing extra. Latencies include half the cost of a clock read (reported as
 //! `timing_ns_per_sample` in the harness overhead).
 
 use std::hint::black_box;
@@ -216,8 +219,17 @@ where
         })
         .collect();
 
-    let barrier = Barrier::new(threads);
     let every = ctx.sample_every.max(1);
+    let live_before_schedules = alloc::live_bytes();
+    let schedules: Vec<Vec<u32>> = ctx
+        .streams
+        .threads
+        .iter()
+        .map(|ops| sample_schedule(ops, every))
+        .collect();
+    let bookkeeping_bytes = bookkeeping_bytes + (alloc::live_bytes() - live_before_schedules);
+
+    let barrier = Barrier::new(threads);
     let (limit, cycle) = match ctx.limit {
         Limit::Ops { time_limit } => (time_limit, false),
         Limit::Duration(d) => (d, true),
@@ -231,7 +243,8 @@ where
             .iter()
             .zip(histograms.iter_mut())
             .zip(pools)
-            .map(|((ops, hists), (mut inserts, mut updates))| {
+            .zip(&schedules)
+            .map(|(((ops, hists), (mut inserts, mut updates)), schedule)| {
                 s.spawn(move || {
                     let template = V::new(0);
                     let mut slow = Slowdown::new(ctx.slowdown_get_percent);
@@ -244,7 +257,7 @@ where
                         table,
                         (&mut inserts, &mut updates),
                         template,
-                        every,
+                        schedule,
                         start + limit,
                         cycle,
                         hists,
@@ -334,6 +347,22 @@ pub fn quiesce() {
     }
 }
 
+/// The positions in `ops` whose operation is timed: for each kind, its first occurrence and then
+/// every `every`-th occurrence after it, in stream order. Built before timing.
+pub fn sample_schedule(ops: &[Op], every: usize) -> Vec<u32> {
+    let every = every.max(1);
+    let mut seen = [0usize; OpKind::ALL.len()];
+    let mut out = Vec::with_capacity(ops.len() / every + OpKind::ALL.len());
+    for (i, op) in ops.iter().enumerate() {
+        let n = &mut seen[op.kind() as usize];
+        if *n % every == 0 {
+            out.push(u32::try_from(i).expect("streams hold fewer than 2^32 operations"));
+        }
+        *n += 1;
+    }
+    out
+}
+
 /// The loop that is timed. Generic over the adapter so each structure gets its own copy with the
 /// map's calls inlined; `inline(never)` keeps it one function a profiler can name.
 #[allow(clippy::too_many_arguments)]
@@ -344,7 +373,7 @@ fn timed_loop<A, K, V>(
     table: &K::Table,
     (inserts, updates): (&mut KeyPool<K>, &mut KeyPool<K>),
     value: V,
-    every: usize,
+    schedule: &[u32],
     deadline: Instant,
     cycle: bool,
     hists: &mut Histograms,
@@ -357,22 +386,29 @@ where
 {
     let mut done = 0u64;
     loop {
-        for chunk in ops.chunks(every) {
-            let (first, rest) = chunk.split_first().expect("chunks are never empty");
-            let t0 = Instant::now();
-            exec(map, *first, table, inserts, updates, value, slow);
-            let t1 = Instant::now();
-            hists.record(first.kind(), t1 - t0);
-            for op in rest {
+        let mut pos = 0;
+        for &at in schedule {
+            let at = at as usize;
+            for op in &ops[pos..at] {
                 exec(map, *op, table, inserts, updates, value, slow);
             }
-            done += chunk.len() as u64;
+            let op = ops[at];
+            let t0 = Instant::now();
+            exec(map, op, table, inserts, updates, value, slow);
+            let t1 = Instant::now();
+            hists.record(op.kind(), t1 - t0);
+            done += (at + 1 - pos) as u64;
+            pos = at + 1;
             if t1 >= deadline {
                 // Cycling runs end here by design; a single pass was cut short only if operations
                 // remain.
-                return (done, !cycle && done < ops.len() as u64);
+                return (done, !cycle && pos < ops.len());
             }
         }
+        for op in &ops[pos..] {
+            exec(map, *op, table, inserts, updates, value, slow);
+        }
+        done += (ops.len() - pos) as u64;
         if !cycle || ops.is_empty() {
             return (done, false);
         }
@@ -451,5 +487,32 @@ impl Slowdown {
         {
             let _ = &mut extra;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_sampled_from_its_first_occurrence_at_the_same_rate() {
+        // 95 gets then a snapshot, twice over: one op in 32 would miss both snapshots.
+        let mut ops = vec![Op::Get(1); 95];
+        ops.push(Op::Snapshot);
+        ops.extend(vec![Op::Get(2); 95]);
+        ops.push(Op::Snapshot);
+        let schedule = sample_schedule(&ops, 32);
+        let kinds: Vec<OpKind> = schedule.iter().map(|&i| ops[i as usize].kind()).collect();
+        assert_eq!(
+            kinds.iter().filter(|&&k| k == OpKind::Snapshot).count(),
+            1,
+            "the first snapshot is timed, the next one 32 snapshots later"
+        );
+        assert_eq!(schedule[0], 0);
+        assert!(schedule.contains(&95));
+        // 190 gets: occurrences 0, 32, ..., 160.
+        assert_eq!(kinds.iter().filter(|&&k| k == OpKind::Get).count(), 6);
+        assert!(schedule.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(sample_schedule(&ops, 1).len(), ops.len());
     }
 }

@@ -25,28 +25,67 @@ pub struct Notes {
 
 /// A rough duration of the plan, for the estimate printed before starting.
 ///
-/// Calibrated on a shared 2-core machine: a repeat costs its timed phase (about 3 M ops/s per
-/// thread for a typical map, capped by the time limit), its prefill (about 1.5 M inserts/s
-/// averaged over the structures, skip lists and tries being the slow ones) and a fixed cost for
-/// building, quiescing and dropping the map.
+/// Per structure and point, a repeat costs its timed phase, its prefill and a fixed 50 ms for
+/// building, quiescing and dropping the map. The timed phase is the stream's operations at the
+/// structure's rough per-read and per-write cost ([`registry::Cost`]; a snapshot walks the map at
+/// 20 ns per entry), stretched when there are more threads than cores, and capped by the time
+/// limit: slow structures are counted at the limit, as they run. A structure whose writes are
+/// linear in the map's size (`cow-full-copy`) is counted at the full limit for every repeat with
+/// writes, and at the frequency count's limit (four times the repeat's) for its one counting
+/// attempt. The prefill costs one write per entry (at most 1 us; batched prefills are cheaper).
 pub fn estimate(plan: &Plan) -> Duration {
     let cap = match plan.limit {
         Limit::Ops { time_limit } => time_limit.as_secs_f64(),
         Limit::Duration(d) => d.as_secs_f64(),
     };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     let mut secs = 0.0;
     for w in &plan.workloads {
-        let prefill = w.prefill * w.key_space as f64 / 1.5e6;
-        let timed = match plan.limit {
-            Limit::Ops { .. } => (plan.ops_per_thread as f64 / 3e6).min(cap),
-            Limit::Duration(d) => d.as_secs_f64(),
-        };
-        secs += (plan.threads.len() * plan.structures.len() * plan.repeats) as f64
-            * (timed + prefill + 0.05);
+        let m = w.mix;
+        let total = f64::from(m.total().max(1));
+        let read_share = (f64::from(m.read) + 20.0 * f64::from(m.scan)) / total;
+        let write_share = f64::from(m.insert + m.remove + m.update + m.upsert) / total;
+        let entries = w.prefill.max(0.5) * w.key_space as f64;
+        let snapshot_ns = f64::from(m.snapshot) / total * entries * 20.0;
+        for s in &plan.structures {
+            if s.missing_capability(m.scan > 0, m.snapshot > 0).is_some() {
+                continue;
+            }
+            let c = s.cost_ns;
+            let prefill = w.prefill * w.key_space as f64 * c.write.min(1000.0) * 1e-9;
+            let op_ns = read_share * c.read + write_share * c.write + snapshot_ns;
+            for &threads in &plan.threads {
+                let timed = match plan.limit {
+                    Limit::Ops { .. } if s.linear_writes && write_share > 0.0 => cap,
+                    Limit::Ops { .. } => {
+                        let stretch = (threads as f64 / cores).max(1.0);
+                        (plan.ops_per_thread as f64 * op_ns * 1e-9 * stretch).min(cap)
+                    }
+                    Limit::Duration(d) => d.as_secs_f64(),
+                };
+                secs += plan.repeats as f64 * (timed + prefill + 0.05);
+            }
+        }
     }
     if let Some(f) = plan.frequency {
-        secs += ((plan.structures.len() + 1) * plan.repeats * plan.threads.len()) as f64
-            * (f.elements as f64 / 10e6).min(4.0 * cap);
+        // One upsert per element; a structure past the limit is dropped after its first attempt,
+        // and one without an atomic read-modify-write is skipped at once.
+        let limit = 4.0 * cap;
+        for s in plan
+            .structures
+            .iter()
+            .filter(|s| s.family != cmap_results::Family::Null && s.caps.atomic_rmw)
+        {
+            let t = f.elements as f64 * s.cost_ns.write * 1e-9;
+            secs += plan.threads.len() as f64
+                * if s.linear_writes || t >= limit {
+                    limit
+                } else {
+                    plan.repeats as f64 * t
+                };
+        }
+        // The rayon fold/reduce reference.
+        secs += (plan.repeats * plan.threads.len()) as f64 * f.elements as f64 / 50e6;
     }
     Duration::from_secs_f64(secs)
 }

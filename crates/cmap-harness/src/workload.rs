@@ -120,6 +120,23 @@ pub const PRESETS: &[Preset] = &[
         native_distribution: Some(YCSB_ZIPF),
     },
     Preset {
+        name: "snapshot-churn",
+        description: "5% snapshot-and-iterate, 5% get, 45% insert, 45% remove; 50% prefilled; \
+                      snapshot-capable maps only",
+        mix: Mix {
+            read: 5,
+            insert: 45,
+            remove: 45,
+            update: 0,
+            upsert: 0,
+            scan: 0,
+            snapshot: 5,
+        },
+        prefill: 0.5,
+        capacity_hint: true,
+        native_distribution: None,
+    },
+    Preset {
         name: "read-60",
         description: "60% get, 20% insert, 20% update; 75% prefilled",
         mix: mix(60, 20, 0, 20, 0, 0),

@@ -48,7 +48,10 @@ fn list_names_every_structure_with_capabilities_and_every_preset() {
         "read-60",
         "read-80",
         "read-95",
+        "snapshot-churn",
     ] {
         assert!(text.contains(preset), "{preset} missing");
     }
+    assert!(text.contains("suites (--suite)"), "{text}");
+    assert!(text.contains("  full "), "{text}");
 }

@@ -3,6 +3,7 @@
 mod bad_input;
 mod list;
 mod quick;
+mod suite;
 
 use std::path::Path;
 use std::process::{Command, Output};

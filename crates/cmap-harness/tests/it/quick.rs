@@ -188,7 +188,11 @@ fn quick_suite_writes_complete_consistent_results() {
     let csv = fs::read_to_string(out.join("results.csv")).unwrap();
     let repeats: usize = results.points.iter().map(|p| p.repeats.len()).sum();
     assert_eq!(csv.lines().count(), repeats + 1);
-    let summary = fs::read_to_string(out.join("summary.md")).unwrap();
+    let summary = fs::read_to_string(out.join("run-summary.md")).unwrap();
+    assert!(
+        !out.join("summary.md").exists(),
+        "summary.md is `cmap report`'s file name; the run's summary is run-summary.md"
+    );
     assert!(summary.contains("--quick") && summary.contains("| read-heavy-uniform | 1 | locked |"));
     for header in ["Mops/s", "p99", "p99.99", "bytes/entry", "vs locked"] {
         assert!(stdout.contains(header), "{header} missing from the table");
