@@ -96,7 +96,7 @@
 //! |---|---|---|
 //! | `get`, interleaved ratio | 0.91x (rounds 0.76-1.04) | 1 |
 //! | `insert` of absent keys, interleaved ratio | 0.83x (rounds 0.71-1.09) | 1 |
-//! | full scan, random fill order, while a writer overwrites random keys, interleaved ratio | 0.94x (rounds 0.89-1.10): 2.85 M entries/s | 1: 3.12 M entries/s (live iteration, not a snapshot) |
+//! | full scan, random fill order, while a writer overwrites random keys, interleaved ratio | 0.84x (rounds 0.73-1.21, a busy run): 2.82 M entries/s | 1: 3.37 M entries/s (live iteration, not a snapshot) |
 //! | `get` / `insert` / `remove` / `upsert` | 1.55 / 1.72 / 1.73 / 3.29 us | 1.53 / 1.56 / 1.67 / 1.98 us |
 //! | the same at 1K keys, in cache | 59 / 243 / 216 / 515 ns | 28 / 135 / 142 / 351 ns |
 //! | take and drop a snapshot | 43 ns | - |
@@ -107,13 +107,16 @@
 //! | bytes after 10M churn ops / fresh map, same contents | 1.000x (56 bytes per entry) | 40 bytes per entry |
 //!
 //! The four scan rows come from one busy run (`-- filled_in --warm-up-time 1 --measurement-time
-//! 3`), the raw map's figures beside ours from the same run; the same run before scans called
-//! their closure in place, instead of copying 1024 entries out per pin, gave 154 / 2.6 (raw 3.7)
-//! / 5.3 / 2.1 (raw 2.9) M entries/s. Under criterion the writer runs through every iteration, so each scan also walks the versions
-//! that the snapshots of earlier iterations kept, until their key is written again; the
+//! 3`), the raw map's figures beside ours from the same run; a `-- skiplist_snapshots` run just
+//! before scans called their closure in place, instead of copying 1024 entries out per pin, gave
+//! 154 / 2.6 (raw 3.7) / 5.3 / 2.1 (raw 2.9) M entries/s. A scan while a writer overwrites random
+//! keys stays far below 10 M entries/s for both maps: every overwrite allocates a node at a
+//! random address, so after a while even a map filled in key order is walked a cache miss per
+//! node. Under criterion the writer runs through every iteration, so each scan also walks the
+//! versions that the snapshots of earlier iterations kept, until their key is written again; the
 //! interleaved ratio starts each round with a fresh writer. An overwrite (`upsert` above) pays
-//! for a deferred search that removes the version it replaced,
-//! where `SkipMap` swaps the node in place. In cache (1K keys), the trait-object comparisons and
+//! for a deferred search that removes the version it replaced, where `SkipMap` swaps the node in
+//! place. In cache (1K keys), the trait-object comparisons and
 //! the watermark of a versioned lookup show. The figures come from:
 //!
 //! ```sh
