@@ -4,16 +4,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use crate::harness::{self, Build};
+use crate::harness::{self, Build, Estimator, Sample};
 use crate::report::{Attempt, BenchmarkResult, Calibration, Config, Order, Round, Side};
 use crate::stats::{self, Estimate, SplitMix64};
 use crate::verdict::{Verdict, judge};
 
-/// What to run in every harness process, split so a re-measurement can narrow the selection.
+/// What the gate runs: the harness's selection flags.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selection {
     /// `--workloads` for the harness (empty: the harness's default).
     pub workloads: Vec<String>,
+    /// `--distribution`.
+    pub distribution: Vec<String>,
     /// `--structures`.
     pub structures: Vec<String>,
     /// `--threads`.
@@ -21,30 +23,14 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// This selection narrowed to the structures and thread counts of `ids`, for re-measuring
-    /// them. Workloads are kept as given: the harness names a point's workload after a preset
-    /// and a distribution (`read-heavy-zipf` from `--workloads read-heavy`), so a point's name
-    /// is not always a valid `--workloads` value, while structure names and thread counts are.
-    pub fn narrowed_to<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Self {
-        let (mut s, mut t) = (BTreeSet::new(), BTreeSet::new());
-        for id in ids {
-            if let Some((_, structure, threads)) = harness::split_id(id) {
-                s.insert(structure.to_string());
-                t.insert(threads);
-            }
-        }
-        Self {
-            workloads: self.workloads.clone(),
-            structures: s.into_iter().collect(),
-            threads: t.into_iter().collect(),
-        }
-    }
-
     /// The harness flags for this selection.
     pub fn args(&self) -> Vec<String> {
         let mut args = Vec::new();
         if !self.workloads.is_empty() {
             args.extend(["--workloads".to_string(), self.workloads.join(",")]);
+        }
+        if !self.distribution.is_empty() {
+            args.extend(["--distribution".to_string(), self.distribution.join(",")]);
         }
         if !self.structures.is_empty() {
             args.extend(["--structures".to_string(), self.structures.join(",")]);
@@ -75,35 +61,83 @@ pub fn round_order(order: Order, seed: u64, attempt: u32, index: usize) -> [Side
     }
 }
 
-/// Runs `config.rounds` rounds of `base` and `head`, a fresh process each, in the configured
-/// order. Progress goes to stderr.
+/// Runs each distinct build once with the whole selection (`selection_args` and `common_args`)
+/// and returns the benchmark ids either measured, so each can then be run alone (a benchmark
+/// only one build has is then listed as such, not judged). These runs are not measurements.
+pub fn discover(
+    builds: &[&Build],
+    selection_args: &[String],
+    common_args: &[String],
+    estimator: Estimator,
+) -> anyhow::Result<Vec<String>> {
+    let scratch = tempfile::tempdir()?;
+    let args: Vec<String> = selection_args.iter().chain(common_args).cloned().collect();
+    let mut ids = BTreeSet::new();
+    for (i, build) in builds.iter().enumerate() {
+        if builds[..i].contains(build) {
+            continue;
+        }
+        let sample = harness::run(build, &args, scratch.path(), estimator)?;
+        ids.extend(sample.throughput.into_keys());
+    }
+    Ok(ids.into_iter().collect())
+}
+
+/// Runs `config.rounds` rounds over `ids`. In each round, for each benchmark, the two builds run
+/// back to back as fresh processes restricted to that one benchmark (`common_args` plus its
+/// [`harness::benchmark_args`]), in the round's order, so the two runs that are compared are
+/// seconds apart rather than a whole suite apart. Progress goes to stderr.
 pub fn measure(
     base: &Build,
     head: &Build,
     config: &Config,
-    harness_args: &[String],
+    ids: &[String],
+    common_args: &[String],
     attempt: u32,
 ) -> anyhow::Result<Vec<Round>> {
     let scratch = tempfile::tempdir()?;
     let mut rounds = Vec::with_capacity(config.rounds);
     let started = Instant::now();
+    let empty = || Sample {
+        throughput: BTreeMap::new(),
+        repeats: BTreeMap::new(),
+        stream_checksums: BTreeMap::new(),
+        git_revision: None,
+        wall_seconds: 0.0,
+    };
     for index in 0..config.rounds {
         let order = round_order(config.order, config.seed, attempt, index);
-        let mut base_sample = None;
-        let mut head_sample = None;
-        for side in order {
-            match side {
-                Side::Base => base_sample = Some(harness::run(base, harness_args, scratch.path())?),
-                Side::Head => head_sample = Some(harness::run(head, harness_args, scratch.path())?),
+        let mut base_sample = empty();
+        let mut head_sample = empty();
+        for id in ids {
+            let mut args = harness::benchmark_args(id)
+                .ok_or_else(|| anyhow::anyhow!("`{id}` is not a workload/structure/tN id"))?;
+            args.extend(common_args.iter().cloned());
+            for side in order {
+                let (build, into) = match side {
+                    Side::Base => (base, &mut base_sample),
+                    Side::Head => (head, &mut head_sample),
+                };
+                let s = harness::run(build, &args, scratch.path(), config.estimator)?;
+                // Only this benchmark's figures: a harness that ran more is not mixed in.
+                if let Some(&v) = s.throughput.get(id) {
+                    into.throughput.insert(id.clone(), v);
+                }
+                if let Some(v) = s.repeats.get(id) {
+                    into.repeats.insert(id.clone(), v.clone());
+                }
+                if let Some(v) = s.stream_checksums.get(id) {
+                    into.stream_checksums.insert(id.clone(), v.clone());
+                }
+                into.git_revision = into.git_revision.take().or(s.git_revision);
+                into.wall_seconds += s.wall_seconds;
             }
         }
-        let (Some(base_sample), Some(head_sample)) = (base_sample, head_sample) else {
-            unreachable!("every round runs both sides");
-        };
         let elapsed = started.elapsed().as_secs_f64();
         let per_round = elapsed / (index + 1) as f64;
         eprintln!(
-            "gate: {}round {}/{} ({} first): base {:.1} s, head {:.1} s; about {:.0} s left",
+            "gate: {}round {}/{} ({} first, {} benchmark(s)): base {:.1} s, head {:.1} s; about \
+             {:.0} s left",
             if attempt > 0 { "re-measure " } else { "" },
             index + 1,
             config.rounds,
@@ -112,6 +146,7 @@ pub fn measure(
             } else {
                 "head"
             },
+            ids.len(),
             base_sample.wall_seconds,
             head_sample.wall_seconds,
             per_round * (config.rounds - index - 1) as f64,
@@ -286,25 +321,20 @@ mod tests {
     }
 
     #[test]
-    fn narrowing_keeps_workloads_and_picks_structures_and_threads() {
-        let given = Selection {
+    fn selection_flags() {
+        let s = Selection {
             workloads: vec!["read-heavy".into()],
-            structures: Vec::new(),
-            threads: vec![1, 2, 4],
+            distribution: vec!["uniform".into()],
+            structures: vec!["locked".into()],
+            threads: vec![1, 2],
         };
-        let s = given.narrowed_to([
-            "read-heavy-uniform/locked/t1",
-            "read-heavy-zipf/locked/t2",
-            "bad-id",
-        ]);
-        assert_eq!(s.workloads, ["read-heavy"]);
-        assert_eq!(s.structures, ["locked"]);
-        assert_eq!(s.threads, [1, 2]);
         assert_eq!(
             s.args(),
             [
                 "--workloads",
                 "read-heavy",
+                "--distribution",
+                "uniform",
                 "--structures",
                 "locked",
                 "--threads",

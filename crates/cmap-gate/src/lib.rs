@@ -7,13 +7,25 @@
 //! yesterday sees that variation as regressions and improvements, and people learn to ignore it.
 //! So the gate measures both builds itself, on the same machine, at the same time:
 //!
-//! - **Rounds.** Each round runs the base build once and the head build once, each as a fresh
-//!   `BIN run` process with the same seed (so the same operation streams). Rounds alternate
-//!   ABBA (base-head, head-base, ...) or follow a seeded coin, so drift over the job (a machine
-//!   warming up, a neighbour starting) lands on both builds alike.
+//! - **Rounds, paired per benchmark.** The gate first runs each build once over the whole
+//!   selection to learn the benchmark ids (not a measurement). Then, in each round and for each
+//!   benchmark, it runs the base build and the head build back to back, each as a fresh
+//!   `BIN run` process restricted to that one benchmark (a point `read-heavy-uniform/locked/t2`
+//!   is `--workloads read-heavy --distribution uniform --structures locked --threads 2`) with
+//!   the same seed, so the same operation streams. On a shared machine the load changes from
+//!   one second to the next (throughput of back-to-back whole-suite processes was seen to swing
+//!   by 0.4x to 4.3x), so the two runs compared must be as close in time as possible: seconds,
+//!   not a whole suite, apart. Rounds alternate ABBA (base-head, head-base, ...) or follow a
+//!   seeded coin, so drift over the job lands on both builds alike.
+//! - **Best of the repeats.** Each process times `--repeats` repeats (3 by default) and the
+//!   gate takes the best, the highest throughput (`--estimator best`). Interference from other
+//!   jobs only ever slows a run, never speeds it up, so the fastest repeat is the least disturbed
+//!   and the most repeatable estimate of the build's speed (why benchmarking tools such as
+//!   hyperfine and criterion users quote minimum times). `--estimator median` takes the median
+//!   instead. Every repeat is kept in the report (`rounds[].base.repeats`).
 //! - **Ratios.** Per benchmark (`workload/structure/tN`) and round, the ratio `head / base` of
-//!   throughputs. Whatever slowed the machine during that round slowed both processes of the
-//!   pair, and mostly cancels in the ratio.
+//!   throughputs. Whatever slowed the machine during that pair of runs slowed both, and mostly
+//!   cancels in the ratio.
 //! - **Median and bootstrap interval.** The median of the per-round ratios, with a 95% percentile
 //!   bootstrap interval (resample the rounds with replacement 10 000 times, take the median of
 //!   each resample, read off the 2.5% and 97.5% quantiles). The median, because one descheduled
@@ -57,7 +69,13 @@
 //! ```
 //!
 //! `cmap gate --calibrate --base BIN` runs the same build on both sides (A/A) and suggests the
-//! threshold at which that run would not even have been inconclusive, with a margin.
+//! threshold at which that run would not even have been inconclusive, with a margin: for each
+//! benchmark it takes how far the interval's lower end reaches below 1.0, takes the largest of
+//! these, multiplies it by 1.5 (the next run may be noisier) and rounds up to a whole percent,
+//! 2% at least. The default threshold is 10%: on a shared 2-core machine A/A intervals of
+//! best-of-3 per-benchmark pairs stay within a few percent of 1.0, so 10% leaves a margin
+//! against false alarms while catching a slowdown of 15% or more; calibrate on your own CI
+//! machine and pass what it suggests if it is larger.
 //!
 //! # Baseline mode
 //!
@@ -85,9 +103,13 @@
 //!
 //! # Self-test
 //!
-//! `scripts/gate-selftest.sh --full` checks the gate against the real harness: A/A gates must not
-//! fail, gates against a build whose `get` is made slower on purpose (feature `slowdown-knob` of
-//! the harness) must, and each gate must fit its time budget. `--ci` is a short A/A.
+//! `scripts/gate-selftest.sh --full` checks the gate against the real harness: 5 A/A gates over
+//! 12 benchmarks must not fail, 9 of 10 gates against a build whose locked `get` is made 20%
+//! slower on purpose (feature `slowdown-knob` of the harness) must fail exactly the read-heavy
+//! locked benchmarks, and each gate must fit its 15-minute budget. It uses 10 rounds, best of 3
+//! repeats of 0.1 s per process and an 8% threshold; each process costs about 1 s (start-up
+//! and prefill included), so a gate takes about 5 minutes and the whole self-test about 75.
+//! `--ci` is one A/A gate of 6 rounds, about 3 minutes.
 #![warn(missing_docs)]
 
 mod ab;
@@ -104,7 +126,7 @@ use std::time::{Instant, SystemTime};
 use anyhow::Context;
 
 pub use ab::{Selection, round_order};
-pub use harness::{Build, Sample};
+pub use harness::{Build, Estimator, Sample, benchmark_args};
 pub use report::{
     Attempt, BenchmarkResult, Calibration, Config, GATE_SCHEMA_VERSION, GateReport, Mode, Order,
     Round, Side,
@@ -131,6 +153,10 @@ pub struct GateArgs {
     /// Workloads to run (comma separated; default: the harness's default set).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub workloads: Vec<String>,
+    /// Key distributions of the workload presets (comma separated; the harness's
+    /// `--distribution`; default: each preset's own).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub distribution: Vec<String>,
     /// Structures to run (comma separated; default: the harness's default set).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub structures: Vec<String>,
@@ -140,9 +166,14 @@ pub struct GateArgs {
     /// Operations per thread in each benchmark of each round: short runs, many rounds.
     #[arg(long, value_name = "N")]
     pub ops: Option<u64>,
-    /// Timed repeats of each benchmark inside each harness process (the median is used).
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    /// Timed repeats of each benchmark inside each harness process (see `--estimator`).
+    #[arg(long, default_value_t = 3, value_name = "N")]
     pub repeats: usize,
+    /// How a process's repeats become its throughput: `best` (the highest; interference only
+    /// slows a run, so the fastest repeat is the least disturbed) or `median`. Every repeat is
+    /// kept in the report either way.
+    #[arg(long, value_enum, default_value_t = Estimator::Best)]
+    pub estimator: Estimator,
     /// Any other argument for `BIN run`, given as is (repeat the flag for several).
     #[arg(long = "harness-arg", value_name = "ARG", allow_hyphen_values = true)]
     pub harness_args: Vec<String>,
@@ -325,12 +356,13 @@ fn config(args: &GateArgs) -> Result<Config, GateError> {
         resamples: args.resamples,
         confirm: !args.no_confirm,
         harness_args: Vec::new(),
+        estimator: args.estimator,
     })
 }
 
-/// The harness arguments for a selection: the selection, the seed, the op count, the rest.
-fn harness_args(args: &GateArgs, selection: &Selection) -> Vec<String> {
-    let mut out = selection.args();
+/// The harness arguments every process gets: the seed, the repeats, the op count, the rest.
+fn common_args(args: &GateArgs) -> Vec<String> {
+    let mut out = Vec::new();
     out.extend(["--seed".to_string(), args.seed.to_string()]);
     out.extend(["--repeats".to_string(), args.repeats.to_string()]);
     if let Some(ops) = args.ops {
@@ -377,15 +409,34 @@ fn ab_mode(args: &GateArgs, mut config: Config) -> Result<GateReport, GateError>
     }
     let selection = Selection {
         workloads: args.workloads.clone(),
+        distribution: args.distribution.clone(),
         structures: args.structures.clone(),
         threads: args.threads.clone(),
     };
-    config.harness_args = harness_args(args, &selection);
+    config.harness_args = common_args(args);
     if mode == Mode::Calibrate {
         config.confirm = false;
     }
 
-    let mut rounds = ab::measure(&base, &head, &config, &config.harness_args, 0)?;
+    let ids = ab::discover(
+        &[&base, &head],
+        &selection.args(),
+        &config.harness_args,
+        config.estimator,
+    )?;
+    if ids.is_empty() {
+        return Err(GateError::Harness(anyhow::anyhow!(
+            "{} measured no benchmark with {:?}",
+            base.binary.display(),
+            selection.args()
+        )));
+    }
+    eprintln!(
+        "gate: {} benchmark(s), {} round(s), base and head back to back per benchmark",
+        ids.len(),
+        config.rounds
+    );
+    let mut rounds = ab::measure(&base, &head, &config, &ids, &config.harness_args, 0)?;
     let (ratios, missing) = ab::ratios(&rounds);
     if ratios.is_empty() {
         return Err(GateError::Harness(anyhow::anyhow!(
@@ -410,8 +461,8 @@ fn ab_mode(args: &GateArgs, mut config: Config) -> Result<GateReport, GateError>
             failed.len(),
             failed.join(", ")
         );
-        let again = harness_args(args, &selection.narrowed_to(failed.iter().copied()));
-        let retry = ab::measure(&base, &head, &config, &again, 1)?;
+        let again: Vec<String> = failed.iter().map(|id| id.to_string()).collect();
+        let retry = ab::measure(&base, &head, &config, &again, &config.harness_args, 1)?;
         let (retry_ratios, _) = ab::ratios(&retry);
         for (id, list) in &mut attempts {
             if list[0].verdict == Verdict::Fail {
@@ -429,7 +480,7 @@ fn ab_mode(args: &GateArgs, mut config: Config) -> Result<GateReport, GateError>
     let benchmarks: Vec<BenchmarkResult> = attempts
         .into_iter()
         .map(|(id, list)| {
-            let reproduce = reproduce_command(args, &selection, &id);
+            let reproduce = reproduce_command(args, &id);
             ab::benchmark_result(&id, list, &rounds, reproduce)
         })
         .collect();
@@ -507,7 +558,7 @@ fn baseline_mode(args: &GateArgs, config: Config) -> Result<GateReport, GateErro
 
 /// The command that measures one benchmark again with the same settings: through
 /// `scripts/gate.sh` when both revisions are known, else with the two binaries.
-fn reproduce_command(args: &GateArgs, selection: &Selection, id: &str) -> String {
+fn reproduce_command(args: &GateArgs, id: &str) -> String {
     // `scripts/gate.sh` labels a build of an uncommitted working tree `<rev>-dirty`; to build
     // that again it takes `.`.
     let rev = |r: &String| match r.strip_suffix("-dirty") {
@@ -533,7 +584,7 @@ fn reproduce_command(args: &GateArgs, selection: &Selection, id: &str) -> String
         ],
         _ => vec!["cmap".into(), "gate".into()],
     };
-    words.extend(selection.narrowed_to([id]).args());
+    words.extend(harness::benchmark_args(id).unwrap_or_default());
     words.extend([
         "--rounds".into(),
         args.rounds.to_string(),
@@ -550,8 +601,11 @@ fn reproduce_command(args: &GateArgs, selection: &Selection, id: &str) -> String
     if let Some(ops) = args.ops {
         words.extend(["--ops".into(), ops.to_string()]);
     }
-    if args.repeats != 1 {
+    if args.repeats != 3 {
         words.extend(["--repeats".into(), args.repeats.to_string()]);
+    }
+    if args.estimator != Estimator::Best {
+        words.extend(["--estimator".into(), "median".into()]);
     }
     for a in &args.harness_args {
         words.push(format!("--harness-arg={a}"));

@@ -103,11 +103,16 @@ pub struct Config {
     pub resamples: usize,
     /// Whether a fail is re-measured before it is reported.
     pub confirm: bool,
-    /// The arguments given to `BIN run` (before `--json FILE`).
+    /// The arguments every `BIN run` process gets (before `--json FILE`); in A/B and A/A mode
+    /// each process also gets the flags that restrict it to its one benchmark.
     pub harness_args: Vec<String>,
+    /// How each process's repeats become its throughput.
+    #[serde(default)]
+    pub estimator: crate::harness::Estimator,
 }
 
-/// One round: each build run once, in `order`.
+/// One round: each build run once per benchmark, in `order` (base and head of one benchmark are
+/// two consecutive processes; `base` and `head` gather what those processes measured).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Round {
     /// 0 for the first measurement, 1 for the re-measurement of failures.
@@ -254,7 +259,7 @@ impl GateReport {
         let how = match self.mode {
             Mode::Baseline => "ratio of median throughputs over repeats".to_string(),
             _ => format!(
-                "{} rounds, {} order, a fresh process per build per round, seed {}",
+                "{} rounds, {} order, base and head back to back as fresh processes per benchmark and round, seed {}",
                 c.rounds,
                 match c.order {
                     Order::Abba => "ABBA",

@@ -15,6 +15,9 @@
 //!   its operations that are reads.
 //! - `CMAP_FAKE_COUNTER=<file>`: a counter of processes, kept in that file, so that the n-th
 //!   process draws the same noise in every test run (without it, the noise is seeded by time).
+//! - `CMAP_FAKE_INTERFERENCE=<p>`: probability that a single repeat is slowed to between 40%
+//!   and 90% of its speed (another job taking the core for part of the run; default 0).
+//! - `CMAP_FAKE_LOG=<file>`: append each process's arguments to that file, one line each.
 //! - `CMAP_FAKE_EXIT=<code>`: exit with that code without writing anything.
 //! - `CMAP_FAKE_DROP=<structure>`: leave that structure out (a build that lacks it).
 //! - `CMAP_FAKE_STREAMS=<text>`: mixed into every stream checksum (a build that generates
@@ -53,6 +56,15 @@ fn real_main() -> Result<(), String> {
         std::process::exit(code.parse().unwrap_or(1));
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Ok(log) = std::env::var("CMAP_FAKE_LOG") {
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(|e| e.to_string())?;
+        writeln!(f, "{}", args.join(" ")).map_err(|e| e.to_string())?;
+    }
     if args.first().map(String::as_str) != Some("run") {
         return Err(format!("expected `run`, got {args:?}"));
     }
@@ -66,11 +78,24 @@ fn real_main() -> Result<(), String> {
     let mut json = None;
     let mut seed = 0u64;
     let mut repeats = 1usize;
+    let mut distributions: Vec<String> = Vec::new();
     let mut it = args.iter().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
             "--workloads" => workloads = value()?.split(',').map(String::from).collect(),
+            // As the real harness names points: `--workloads read-heavy --distribution zipfian`
+            // runs `read-heavy-zipf`.
+            "--distribution" => {
+                distributions = value()?
+                    .split(',')
+                    .map(|d| match d {
+                        "zipfian" => "zipf".to_string(),
+                        "sequential" => "seq".to_string(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            }
             "--structures" => structures = value()?.split(',').map(String::from).collect(),
             "--threads" => {
                 threads = value()?
@@ -94,11 +119,18 @@ fn real_main() -> Result<(), String> {
         }
     }
     let json = json.ok_or("--json FILE is required")?;
+    if !distributions.is_empty() {
+        workloads = workloads
+            .iter()
+            .flat_map(|w| distributions.iter().map(move |d| format!("{w}-{d}")))
+            .collect();
+    }
 
     let process = next_process_index();
     let mut rng = SplitMix64::new(process.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xF00D);
     let noise = env_f64("CMAP_FAKE_NOISE", 0.03);
     let outliers = env_f64("CMAP_FAKE_OUTLIERS", 0.0);
+    let interference = env_f64("CMAP_FAKE_INTERFERENCE", 0.0);
     let drift = (1.0 - env_f64("CMAP_FAKE_DRIFT", 0.0)).powf(process as f64);
     // A descheduled process is slow for all of its benchmarks.
     let process_factor = if rng.next_f64() < outliers { 0.6 } else { 1.0 } * drift;
@@ -122,7 +154,11 @@ fn real_main() -> Result<(), String> {
                     truth /= r * (1.0 + pct) + (1.0 - r);
                 }
                 let values: Vec<f64> = (0..repeats.max(1))
-                    .map(|_| truth * process_factor * (noise * rng.normal()).exp())
+                    .map(|_| {
+                        let hit = rng.next_f64() < interference;
+                        let slowed = if hit { 0.4 + 0.5 * rng.next_f64() } else { 1.0 };
+                        truth * process_factor * slowed * (noise * rng.normal()).exp()
+                    })
                     .collect();
                 points.push(point(w, read, s, t, &values));
             }

@@ -123,8 +123,8 @@ fn noise_too_high_to_say_is_inconclusive() {
 
 #[test]
 fn an_unconfirmed_failure_is_reported_as_a_warning() {
-    // Head is slow only for its first few processes: the first measurement fails, the
-    // re-measurement does not.
+    // Head is slow only for the first measurement (2 discovery runs, then 15 rounds of 12
+    // benchmarks, 2 processes each): the first measurement fails, the re-measurement does not.
     let dir = tempfile::tempdir().unwrap();
     let base = build(dir.path(), "base", &[("CMAP_FAKE_NOISE", "0.01")]);
     let head = dir.path().join("head");
@@ -135,7 +135,7 @@ fn an_unconfirmed_failure_is_reported_as_a_warning() {
         format!(
             "#!/bin/sh\nexport CMAP_FAKE_COUNTER='{}' CMAP_FAKE_NOISE=0.01\n\
              n=$(cat '{}' 2>/dev/null || echo 0)\n\
-             if [ \"$n\" -lt 30 ]; then export CMAP_SLOWDOWN_GET=locked:40; fi\n\
+             if [ \"$n\" -lt 362 ]; then export CMAP_SLOWDOWN_GET=locked:40; fi\n\
              exec '{fake}' \"$@\"\n",
             counter.display(),
             counter.display()
@@ -298,4 +298,115 @@ fn a_report_of_another_schema_version_is_refused() {
     std::fs::write(&path, r#"{"schema_version": 999}"#).unwrap();
     let err = GateReport::read(&path).unwrap_err().to_string();
     assert!(err.contains("999"), "{err}");
+}
+
+#[test]
+fn each_process_runs_one_benchmark_and_base_and_head_of_it_run_back_to_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let log_s = log.display().to_string();
+    let base = build(dir.path(), "base", &[("CMAP_FAKE_LOG", &log_s)]);
+    let head = build(
+        dir.path(),
+        "head",
+        &[("CMAP_FAKE_LOG", &log_s), ("CMAP_FAKE_NOISE", "0.031")],
+    );
+    let report = gate(&ab_args(
+        &base,
+        &head,
+        &dir.path().join("out"),
+        &["--rounds", "5", "--threads", "1"],
+    ))
+    .unwrap();
+    assert_eq!(report.benchmarks.len(), 6);
+    let lines: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    // Two discovery runs of the whole selection, then 5 rounds x 6 benchmarks x 2 builds.
+    assert_eq!(lines.len(), 2 + 5 * 6 * 2);
+    let selection_of = |line: &str| -> String {
+        let words: Vec<&str> = line.split(' ').collect();
+        let at = |flag: &str| {
+            let i = words.iter().position(|w| *w == flag).unwrap();
+            words[i + 1].to_string()
+        };
+        format!(
+            "{}-{}/{}/t{}",
+            at("--workloads"),
+            at("--distribution"),
+            at("--structures"),
+            at("--threads")
+        )
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for pair in lines[2..].chunks(2) {
+        let (a, b) = (selection_of(&pair[0]), selection_of(&pair[1]));
+        assert_eq!(a, b, "a pair ran different benchmarks");
+        assert!(!a.contains(','), "{a}: more than one benchmark per process");
+        seen.insert(a);
+    }
+    let ids: std::collections::BTreeSet<String> =
+        report.benchmarks.iter().map(|b| b.id.clone()).collect();
+    assert_eq!(seen, ids);
+}
+
+#[test]
+fn the_best_repeat_sees_through_interference_and_every_repeat_is_kept() {
+    // A third of all repeats lose 10-60% of their speed to another job.
+    let dir = tempfile::tempdir().unwrap();
+    let noisy = [
+        ("CMAP_FAKE_INTERFERENCE", "0.33"),
+        ("CMAP_FAKE_NOISE", "0.02"),
+    ];
+    let base = build(dir.path(), "base", &noisy);
+    let head = build(
+        dir.path(),
+        "head",
+        &[noisy[0], noisy[1], ("CMAP_SLOWDOWN_GET", "locked:20")],
+    );
+    let report = gate(&ab_args(
+        &base,
+        &head,
+        &dir.path().join("out"),
+        &["--workloads", "read-heavy-uniform,mixed-uniform"],
+    ))
+    .unwrap();
+    assert_eq!(report.config.estimator, cmap_gate::Estimator::Best);
+    let failed: Vec<&str> = report
+        .with_verdict(Verdict::Fail)
+        .map(|b| b.id.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "read-heavy-uniform/locked/t1",
+            "read-heavy-uniform/locked/t2"
+        ],
+        "{}",
+        report.markdown()
+    );
+    for r in &report.rounds {
+        for (id, v) in &r.base.throughput {
+            let repeats = &r.base.repeats[id];
+            assert_eq!(repeats.len(), 3);
+            assert_eq!(*v, repeats.iter().copied().fold(0.0, f64::max));
+        }
+    }
+    // The median of the same kind of repeats would be pulled down with the slowed ones.
+    let median = gate(&ab_args(
+        &base,
+        &base,
+        &dir.path().join("out2"),
+        &["--estimator", "median", "--workloads", "read-heavy-uniform"],
+    ))
+    .unwrap();
+    assert_eq!(median.config.estimator, cmap_gate::Estimator::Median);
+    for r in &median.rounds {
+        for (id, v) in &r.base.throughput {
+            let repeats = &r.base.repeats[id];
+            assert_eq!(Some(*v), cmap_gate::median(repeats));
+        }
+    }
 }
