@@ -8,7 +8,7 @@
 #                                     # gates against a build whose locked `get` is 20% slower
 #                                     # (slowdown-knob): >= 9 must fail exactly the read-heavy
 #                                     # locked benchmarks; every gate within 15 minutes (about
-#                                     # 5 minutes each, 75 minutes in all)
+#                                     # 2 minutes each, 30 minutes in all)
 #
 # Exit code 0 when the figures are met, 3 when not, 1 on a failure to build or run.
 # On a machine shared with other benchmarks, CMAP_BENCH_LOCK=<file> makes each gate hold that
@@ -26,8 +26,9 @@ cp target/release/cmap "$base"
 
 # 12 benchmarks. The gate runs base and head back to back as fresh processes per benchmark and
 # round, each restricted to that one benchmark, and takes the best of 3 repeats of 0.1 s (the
-# gate's defaults: --repeats 3 --estimator best). A process costs about 1 s (start-up and
-# prefill of a small key space included), so a round of 12 benchmarks takes about 25 s.
+# gate's defaults: --repeats 3 --estimator best). A process costs about 0.4 s (start-up and
+# prefill of a small key space included; the gate passes `--no-overhead`, so no process spends
+# a second measuring the harness's own cost), so a round of 12 benchmarks takes about 10 s.
 benchmarks=(--workloads read-heavy,exchange --distribution uniform
     --structures locked,sharded,skiplist --threads 1,2 --harness-arg=--keys --harness-arg=65536)
 run_for() { echo --harness-arg=--duration --harness-arg="$1"; }
@@ -48,7 +49,7 @@ cp target/knob/release/cmap "$knob"
 export CMAP_SLOWDOWN_GET=locked:20
 # The threshold is 8%: the knob's 20% slower `get` costs read-heavy locked about 14% of its
 # throughput (measured ratios 0.84-0.87), and an 8% threshold leaves room for the interval
-# around that on a busy machine. 10 rounds: about 4 minutes of measurement per gate, plus the
+# around that on a busy machine. 10 rounds: under 2 minutes of measurement per gate, plus the
 # re-measurement of the 2 failing benchmarks.
 # shellcheck disable=SC2046
 exec target/release/examples/selftest full --base "$base" --knob "$knob" --slow locked \

@@ -16,6 +16,30 @@ pub struct Build {
     pub label: String,
     /// The harness binary (`cmap`).
     pub binary: PathBuf,
+    /// Whether the binary's `run` accepts `--no-overhead`, which the gate then passes: a gate
+    /// process reports no harness overhead, so measuring it would only cost time. Older builds
+    /// lack the flag and run without it.
+    #[serde(default)]
+    pub skip_overhead: bool,
+}
+
+impl Build {
+    /// A build of `binary`, asking the binary whether it can skip the overhead measurement.
+    pub fn probe(label: String, binary: PathBuf) -> Self {
+        let skip_overhead = Command::new(&binary)
+            .args(["run", "--help"])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .is_ok_and(|o| {
+                o.status.success() && String::from_utf8_lossy(&o.stdout).contains("--no-overhead")
+            });
+        Self {
+            label,
+            binary,
+            skip_overhead,
+        }
+    }
 }
 
 /// What one harness process measured: throughput per benchmark id.
@@ -55,6 +79,7 @@ pub fn run(
     let output = Command::new(&build.binary)
         .arg("run")
         .args(args)
+        .args(build.skip_overhead.then_some("--no-overhead"))
         .arg("--out")
         .arg(scratch)
         .arg("--json")

@@ -107,9 +107,10 @@
 //! 12 benchmarks must not fail, 9 of 10 gates against a build whose locked `get` is made 20%
 //! slower on purpose (feature `slowdown-knob` of the harness) must fail exactly the read-heavy
 //! locked benchmarks, and each gate must fit its 15-minute budget. It uses 10 rounds, best of 3
-//! repeats of 0.1 s per process and an 8% threshold; each process costs about 1 s (start-up
-//! and prefill included), so a gate takes about 5 minutes and the whole self-test about 75.
-//! `--ci` is one A/A gate of 6 rounds, about 3 minutes.
+//! repeats of 0.1 s per process and an 8% threshold; each process costs about 0.4 s (start-up
+//! and prefill included; the gate passes `--no-overhead` to every build that accepts it, so
+//! no process spends a second measuring the harness's own cost), so a gate takes about 2
+//! minutes and the whole self-test about 30. `--ci` is one A/A gate of 6 rounds, about 1 minute.
 #![warn(missing_docs)]
 
 mod ab;
@@ -373,10 +374,10 @@ fn common_args(args: &GateArgs) -> Vec<String> {
 }
 
 fn build(binary: &std::path::Path, rev: Option<&String>) -> Build {
-    Build {
-        label: rev.cloned().unwrap_or_else(|| binary.display().to_string()),
-        binary: binary.to_path_buf(),
-    }
+    Build::probe(
+        rev.cloned().unwrap_or_else(|| binary.display().to_string()),
+        binary.to_path_buf(),
+    )
 }
 
 fn ab_mode(args: &GateArgs, mut config: Config) -> Result<GateReport, GateError> {
@@ -537,6 +538,7 @@ fn baseline_mode(args: &GateArgs, config: Config) -> Result<GateReport, GateErro
     let label = |p: &PathBuf, rev: &Option<String>| Build {
         label: rev.clone().unwrap_or_else(|| p.display().to_string()),
         binary: p.clone(),
+        skip_overhead: false,
     };
     Ok(GateReport {
         schema_version: GATE_SCHEMA_VERSION,

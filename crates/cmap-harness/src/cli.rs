@@ -123,6 +123,10 @@ pub struct RunArgs {
     /// Relative spread over repeats ((max - min) / median) above which a point is flagged noisy.
     #[arg(long, default_value_t = 0.25, value_name = "FRACTION")]
     pub noise_threshold: f64,
+    /// Skip the null-map measurement of the harness's own cost per operation (about a second).
+    /// The regression gate passes it: its processes compare two builds and report no overhead.
+    #[arg(long)]
+    pub no_overhead: bool,
 }
 
 /// The suites `cmap run` runs when no workload is named (see the crate docs).
@@ -166,6 +170,8 @@ pub struct Plan {
     pub frequency: Option<FrequencyPlan>,
     /// The noisy-point threshold.
     pub noise_threshold: f64,
+    /// Whether to measure the harness's own overhead with the null map.
+    pub measure_overhead: bool,
 }
 
 /// The frequency count's parameters.
@@ -581,6 +587,7 @@ impl RunArgs {
             machine: self.machine.clone(),
             frequency,
             noise_threshold: self.noise_threshold,
+            measure_overhead: !self.no_overhead,
         })
     }
 

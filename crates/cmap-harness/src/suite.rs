@@ -129,7 +129,11 @@ pub fn run(plan: &Plan, command_line: Vec<String>) -> (Results, Notes) {
     let bar = progress_bar(total_steps + 1);
 
     bar.set_message("harness overhead (null map)");
-    let harness_overhead = plan.workloads.first().map(|w| measure_overhead(plan, w));
+    let harness_overhead = plan
+        .workloads
+        .first()
+        .filter(|_| plan.measure_overhead)
+        .map(|w| measure_overhead(plan, w));
     bar.inc(1);
 
     let mut points = Vec::new();

@@ -18,6 +18,8 @@
 //! - `CMAP_FAKE_INTERFERENCE=<p>`: probability that a single repeat is slowed to between 40%
 //!   and 90% of its speed (another job taking the core for part of the run; default 0).
 //! - `CMAP_FAKE_LOG=<file>`: append each process's arguments to that file, one line each.
+//! - `CMAP_FAKE_OLD=1`: a build from before `run --no-overhead` existed: `run --help` does not
+//!   list it, and passing it is an error.
 //! - `CMAP_FAKE_EXIT=<code>`: exit with that code without writing anything.
 //! - `CMAP_FAKE_DROP=<structure>`: leave that structure out (a build that lacks it).
 //! - `CMAP_FAKE_STREAMS=<text>`: mixed into every stream checksum (a build that generates
@@ -56,6 +58,13 @@ fn real_main() -> Result<(), String> {
         std::process::exit(code.parse().unwrap_or(1));
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args == ["run", "--help"] {
+        // What the gate asks before it starts: which optional flags this build accepts.
+        if std::env::var_os("CMAP_FAKE_OLD").is_none() {
+            println!("      --no-overhead  Skip the null-map overhead measurement");
+        }
+        return Ok(());
+    }
     if let Ok(log) = std::env::var("CMAP_FAKE_LOG") {
         use std::io::Write as _;
         let mut f = std::fs::OpenOptions::new()
@@ -106,6 +115,10 @@ fn real_main() -> Result<(), String> {
             "--json" => json = Some(PathBuf::from(value()?)),
             "--seed" => seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--repeats" => repeats = value()?.parse().map_err(|e| format!("--repeats: {e}"))?,
+            "--no-overhead" if std::env::var_os("CMAP_FAKE_OLD").is_some() => {
+                return Err("unexpected argument '--no-overhead'".to_string());
+            }
+            "--no-overhead" => {}
             "--ops" => {
                 value()?;
             }

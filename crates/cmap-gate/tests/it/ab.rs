@@ -340,6 +340,10 @@ fn each_process_runs_one_benchmark_and_base_and_head_of_it_run_back_to_back() {
             at("--threads")
         )
     };
+    assert!(
+        lines.iter().all(|l| l.contains("--no-overhead")),
+        "both builds accept --no-overhead, so every process skips the overhead measurement"
+    );
     let mut seen = std::collections::BTreeSet::new();
     for pair in lines[2..].chunks(2) {
         let (a, b) = (selection_of(&pair[0]), selection_of(&pair[1]));
@@ -409,4 +413,30 @@ fn the_best_repeat_sees_through_interference_and_every_repeat_is_kept() {
             assert_eq!(Some(*v), cmap_gate::median(repeats));
         }
     }
+}
+
+#[test]
+fn a_build_without_no_overhead_runs_without_it() {
+    // A base revision from before `run --no-overhead` existed: the gate asks each binary and
+    // passes the flag only to the one that lists it.
+    let dir = tempfile::tempdir().unwrap();
+    let (old_log, new_log) = (dir.path().join("old.log"), dir.path().join("new.log"));
+    let (old_s, new_s) = (old_log.display().to_string(), new_log.display().to_string());
+    let base = build(
+        dir.path(),
+        "base",
+        &[("CMAP_FAKE_OLD", "1"), ("CMAP_FAKE_LOG", &old_s)],
+    );
+    let head = build(dir.path(), "head", &[("CMAP_FAKE_LOG", &new_s)]);
+    let report = gate(&ab_args(
+        &base,
+        &head,
+        &dir.path().join("out"),
+        &["--rounds", "5", "--threads", "1"],
+    ))
+    .unwrap();
+    assert!(!report.base.skip_overhead && report.head.skip_overhead);
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+    assert!(!read(&old_log).contains("--no-overhead"));
+    assert!(read(&new_log).lines().all(|l| l.contains("--no-overhead")));
 }
