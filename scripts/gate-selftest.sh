@@ -2,7 +2,7 @@
 # The regression gate's self-test against the real harness (never against stored numbers).
 #
 #   scripts/gate-selftest.sh --ci     # one short A/A gate over 12 benchmarks: the same build
-#                                     # on both sides must not fail (about 3 minutes after the
+#                                     # on both sides must not fail (about a minute after the
 #                                     # build)
 #   scripts/gate-selftest.sh --full   # 5 A/A gates over 12 benchmarks (no fail allowed), then 10
 #                                     # gates against a build whose locked `get` is 20% slower
@@ -49,9 +49,9 @@ cp target/knob/release/cmap "$knob"
 export CMAP_SLOWDOWN_GET=locked:20
 # The threshold is 8%: the knob's 20% slower `get` costs read-heavy locked about 14% of its
 # throughput (measured ratios 0.84-0.87), and an 8% threshold leaves room for the interval
-# around that on a busy machine. 10 rounds: under 2 minutes of measurement per gate, plus the
+# around that on a busy machine. 12 rounds: about 2 minutes of measurement per gate, plus the
 # re-measurement of the 2 failing benchmarks.
 # shellcheck disable=SC2046
 exec target/release/examples/selftest full --base "$base" --knob "$knob" --slow locked \
     "${lock[@]}" --aa-runs 5 --runs 10 -- "${benchmarks[@]}" $(run_for 0.1) --repeats 3 \
-    --estimator best --rounds 10 --threshold 8
+    --estimator best --rounds 12 --threshold 8
