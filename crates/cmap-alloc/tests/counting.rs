@@ -1,0 +1,74 @@
+//! The counters under the allocator installed: exact live bytes across threads, reallocations and
+//! frees on another thread, and per-thread allocation calls.
+
+use std::sync::Mutex;
+
+use cmap_alloc::{CountingAlloc, is_installed, live_bytes, thread_allocations};
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+/// The test harness runs tests on several threads; the byte counts are process-wide, so the tests
+/// that read them take turns.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+#[test]
+fn installed_allocator_is_detected() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap();
+    assert!(is_installed());
+}
+
+#[test]
+fn live_bytes_follow_allocations_reallocations_and_frees() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap();
+    let before = live_bytes();
+    let mut v: Vec<u8> = Vec::with_capacity(1000);
+    assert_eq!(live_bytes() - before, 1000);
+    v.reserve_exact(3000);
+    assert_eq!(live_bytes() - before, v.capacity() as i64);
+    let zeroed = vec![0u64; 512];
+    assert_eq!(live_bytes() - before, v.capacity() as i64 + 4096);
+    drop(zeroed);
+    drop(v);
+    assert_eq!(live_bytes(), before);
+}
+
+#[test]
+fn a_block_freed_on_another_thread_leaves_the_total_exact() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap();
+    let before = live_bytes();
+    let blocks: Vec<Box<[u8; 256]>> = (0..64).map(|_| Box::new([0u8; 256])).collect();
+    let outer_vec = blocks.capacity() * std::mem::size_of::<Box<[u8; 256]>>();
+    assert_eq!(live_bytes() - before, (64 * 256 + outer_vec) as i64);
+    std::thread::scope(|s| {
+        s.spawn(move || drop(blocks));
+    });
+    assert_eq!(live_bytes(), before);
+}
+
+#[test]
+fn allocation_calls_are_counted_per_thread() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap();
+    let before = thread_allocations();
+    let boxes: Vec<Box<u64>> = (0..10).map(Box::new).collect();
+    // Ten boxes and the vector holding them.
+    assert!(thread_allocations() - before >= 11);
+    drop(boxes);
+    // A thread's 1000 allocations land in its own slot; the parent pays only for the spawn.
+    let here = thread_allocations();
+    let counted_there = std::thread::spawn(|| {
+        let start = thread_allocations();
+        let boxes: Vec<Box<u64>> = (0..1000).map(Box::new).collect();
+        let n = thread_allocations() - start;
+        drop(boxes);
+        n
+    })
+    .join()
+    .unwrap();
+    assert!(counted_there >= 1000, "{counted_there}");
+    let counted_here = thread_allocations() - here;
+    assert!(
+        counted_here < 100,
+        "the spawning thread counted {counted_here}"
+    );
+}
