@@ -5,25 +5,9 @@
 //! the same seed, so a stream checksum can be compared across machines. xoshiro256++ seeded through
 //! SplitMix64 is the usual choice for that.
 
-/// SplitMix64: expands one `u64` into well-mixed seeds.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator starting at `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next value.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
+/// SplitMix64, which expands one `u64` into well-mixed seeds: the same generator the regression
+/// gate's bootstrap uses, so the workspace has one copy of it.
+pub use cmap_gate::SplitMix64;
 
 /// xoshiro256++ (Blackman and Vigna).
 #[derive(Debug, Clone)]
