@@ -130,6 +130,31 @@ fn data_ticks(
     xs.into_iter().map(|x| (x, fmt::tick(label(x)))).collect()
 }
 
+/// What differs between the charts of one value against thread count.
+struct VsThreads {
+    title: String,
+    /// Why the chart is omitted when no structure has a value.
+    if_empty: &'static str,
+    /// After the workload's mix.
+    subtitle: &'static str,
+    y: Axis,
+    /// The file name's prefix; the workload's slug follows.
+    file: &'static str,
+}
+
+/// A tooltip for a median over repeats: structure, threads, median, min, max and count.
+fn stats_tip(p: &Point, s: &Stats, unit: &str) -> String {
+    format!(
+        "{}, {}: {} {unit} (min {}, max {}, {} repeats)",
+        p.structure,
+        fmt::threads(p.threads),
+        fmt::si(s.median, 4),
+        fmt::si(s.min, 4),
+        fmt::si(s.max, 4),
+        s.n
+    )
+}
+
 fn stats_value(x: f64, s: &Stats, tip: String) -> Value {
     Value {
         x,
@@ -181,24 +206,40 @@ impl Builder<'_> {
     fn throughput_vs_threads(&self, set: &mut ChartSet, w: &WorkloadSpec) {
         let series = self.series(|_, p| {
             (p.workload.name == w.name).then(|| {
-                let s = &p.summary.throughput;
-                let tip = format!(
-                    "{}, {}: {} ops/s (min {}, max {}, {} repeats)",
-                    p.structure,
-                    fmt::threads(p.threads),
-                    fmt::si(s.median, 4),
-                    fmt::si(s.min, 4),
-                    fmt::si(s.max, 4),
-                    s.n
-                );
-                stats_value(p.threads as f64, s, tip)
+                stats_value(
+                    p.threads as f64,
+                    &p.summary.throughput,
+                    stats_tip(p, &p.summary.throughput, "ops/s"),
+                )
             })
         });
-        let title = format!("{}: throughput vs threads", w.name);
+        self.place_vs_threads(
+            set,
+            w,
+            VsThreads {
+                title: format!("{}: throughput vs threads", w.name),
+                if_empty: "only the null map ran this workload",
+                subtitle: "median of repeats, bars: min to max",
+                y: throughput_axis(),
+                file: "throughput-threads",
+            },
+            series,
+        );
+    }
+
+    /// Places a line chart of one value per structure against thread count, or notes why there
+    /// is none.
+    fn place_vs_threads(
+        &self,
+        set: &mut ChartSet,
+        w: &WorkloadSpec,
+        c: VsThreads,
+        series: Vec<Series>,
+    ) {
         if series.is_empty() {
             set.omitted.push(Omitted {
-                title,
-                reason: "only the null map ran this workload".into(),
+                title: c.title,
+                reason: c.if_empty.into(),
                 section: Section::Workload(w.name.clone()),
             });
             return;
@@ -208,11 +249,8 @@ impl Builder<'_> {
             .flat_map(|s| s.values.iter().flatten().map(|v| v.x));
         let chart = Chart {
             id: String::new(),
-            title,
-            subtitle: format!(
-                "{}; median of repeats, bars: min to max",
-                describe::mix(&w.mix)
-            ),
+            title: c.title,
+            subtitle: format!("{}; {}", describe::mix(&w.mix), c.subtitle),
             kind: Kind::Line {
                 x: Axis {
                     label: "threads".into(),
@@ -222,12 +260,12 @@ impl Builder<'_> {
                     format: |v| format!("{v}"),
                 },
             },
-            y: throughput_axis(),
+            y: c.y,
             series,
         };
         set.placed.push(Placed {
             chart,
-            file: format!("throughput-threads-{}.svg", fmt::slug(&w.name)),
+            file: format!("{}-{}.svg", c.file, fmt::slug(&w.name)),
             section: Section::Workload(w.name.clone()),
         });
     }
@@ -323,59 +361,30 @@ impl Builder<'_> {
                 })
                 .collect();
             let s = Stats::of(&rates)?;
-            let tip = format!(
-                "{}, {}: {} entries/s (min {}, max {}, {} repeats)",
-                p.structure,
-                fmt::threads(p.threads),
-                fmt::si(s.median, 4),
-                fmt::si(s.min, 4),
-                fmt::si(s.max, 4),
-                s.n
-            );
-            Some(stats_value(p.threads as f64, &s, tip))
+            Some(stats_value(
+                p.threads as f64,
+                &s,
+                stats_tip(p, &s, "entries/s"),
+            ))
         });
-        let title = format!("{}: snapshot iteration under writes", w.name);
-        if series.is_empty() {
-            set.omitted.push(Omitted {
-                title,
-                reason: "no repeat timed a snapshot operation (too few samples)".into(),
-                section: Section::Workload(w.name.clone()),
-            });
-            return;
-        }
-        let xs = series
-            .iter()
-            .flat_map(|s| s.values.iter().flatten().map(|v| v.x));
-        let chart = Chart {
-            id: String::new(),
-            title,
-            subtitle: format!(
-                "{}; entries at end / mean snapshot-and-iterate time; bars: min to max",
-                describe::mix(&w.mix)
-            ),
-            kind: Kind::Line {
-                x: Axis {
-                    label: "threads".into(),
+        self.place_vs_threads(
+            set,
+            w,
+            VsThreads {
+                title: format!("{}: snapshot iteration under writes", w.name),
+                if_empty: "no repeat timed a snapshot operation (too few samples)",
+                subtitle: "entries at end / mean snapshot-and-iterate time; bars: min to max",
+                y: Axis {
+                    label: "snapshot iteration (entries/s)".into(),
                     log: false,
-                    include_zero: false,
-                    ticks: data_ticks(xs, |x| format!("{x}")),
-                    format: |v| format!("{v}"),
+                    include_zero: true,
+                    ticks: vec![],
+                    format: |v| fmt::si(v, 3),
                 },
-            },
-            y: Axis {
-                label: "snapshot iteration (entries/s)".into(),
-                log: false,
-                include_zero: true,
-                ticks: vec![],
-                format: |v| fmt::si(v, 3),
+                file: "snapshot",
             },
             series,
-        };
-        set.placed.push(Placed {
-            chart,
-            file: format!("snapshot-{}.svg", fmt::slug(&w.name)),
-            section: Section::Workload(w.name.clone()),
-        });
+        );
     }
 
     fn memory(&self, set: &mut ChartSet) {
