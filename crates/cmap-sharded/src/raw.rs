@@ -302,21 +302,27 @@ impl<K: Eq, V> Shard<K, V> {
     }
 
     /// Replaces the full current table by an empty one with room for twice as many entries (or as
-    /// many, when most of its capacity is taken by tombstones rather than entries), and keeps the
-    /// full one aside for later writes to empty.
+    /// many, when at most half its buckets' capacity holds entries and the rest is tombstones left
+    /// by removals: hashbrown's own rule for rehashing in place), and keeps the full one aside for
+    /// later writes to empty.
+    ///
+    /// The capacity compared is that of the buckets (`c`), not [`HashTable::capacity`], which
+    /// counts entries plus the room left and so, once tombstones fill the table, equals the entry
+    /// count: sizing the new table from it gives a table barely bigger than the entries it must
+    /// take, which fills before the migration ends and then grows in hashbrown's blocking way.
     ///
     /// Why the new table never fills before the migration ends: let the old table hold `n`
-    /// entries with capacity `c` (`n <= c`), in `b <= 8c/7 + 1` buckets. Each write to the shard
+    /// entries in `b <= 8c/7 + 1` buckets of capacity `c` (`n <= c`). Each write to the shard
     /// either moves `step` entries or scans `4 * step` buckets, so the migration ends after at
     /// most `n / step + b / (4 * step) + 1` writes, each adding at most one entry. With
     /// `step >= 2` that is at most `n / 2 + c / 7 + 1`, so the current table ends up holding at
     /// most `1.5n + c / 7 + 1` entries: below its capacity of about `2c` when it doubles
-    /// (`n <= c`), and below `c` when `n <= c / 3` and it keeps the same size.
+    /// (`n <= c`), and below `c` when `n < c / 2` and it keeps the same size.
     #[cold]
     fn start_migration(&mut self) {
         debug_assert!(self.migration.is_none());
-        let (n, c) = (self.table.len(), self.table.capacity());
-        let new_capacity = if c > 0 && n <= c / 3 { c } else { c + 1 };
+        let (n, c) = (self.table.len(), bucket_capacity(self.table.num_buckets()));
+        let new_capacity = if n < c / 2 { c } else { c + 1 };
         let old = mem::replace(&mut self.table, HashTable::with_capacity(new_capacity));
         if old.is_empty() {
             return;
@@ -372,6 +378,16 @@ impl<K: Eq, V> Shard<K, V> {
         while self.migration.is_some() {
             self.migrate(hasher, usize::MAX / SCAN_PER_ENTRY);
         }
+    }
+}
+
+/// How many entries `buckets` buckets hold before hashbrown grows them: 7/8 of them, all but one
+/// below 8 buckets (hashbrown's `bucket_mask_to_capacity`).
+fn bucket_capacity(buckets: usize) -> usize {
+    if buckets < 8 {
+        buckets.saturating_sub(1)
+    } else {
+        buckets / 8 * 7
     }
 }
 

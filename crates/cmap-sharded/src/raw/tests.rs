@@ -196,6 +196,54 @@ fn migration_is_bounded_and_completes() {
     assert!((0..20_000).all(|k| shard.get(hasher(&k), &k) == Some(&k)));
 }
 
+/// Under churn (removals leave tombstones, so the table fills with fewer entries than its buckets
+/// hold) the new table is still sized so that it never grows while its migration runs, and a
+/// shard that stays the same size keeps the same number of buckets.
+#[test]
+fn churn_never_grows_the_new_table_mid_migration() {
+    let state = DefaultHashBuilder::default();
+    let hasher = |k: &u64| state.hash_one(k);
+    let mut shard = Shard::<u64, u64>::with_capacity(0);
+    let mut model = std::collections::HashSet::new();
+    let (mut migrations, mut buckets_at_start) = (0, None);
+    // A fixed key range, at most about 3500 live keys: the shard settles at one size, and every
+    // migration after that is a same-size rehash that clears tombstones.
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..400_000 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let k = rng % 7000;
+        let was_migrating = shard.is_migrating();
+        if rng >> 63 == 0 {
+            shard.insert(hasher(&k), k, k, hasher, INCREMENTAL);
+            model.insert(k);
+        } else {
+            shard.remove(hasher(&k), &k, hasher, INCREMENTAL);
+            model.remove(&k);
+        }
+        match (was_migrating, shard.is_migrating()) {
+            (true, true) => assert_eq!(
+                Some(shard.table.num_buckets()),
+                buckets_at_start,
+                "the new table grew during a migration"
+            ),
+            (false, true) => {
+                migrations += 1;
+                buckets_at_start = Some(shard.table.num_buckets());
+            }
+            _ => {}
+        }
+    }
+    assert!(migrations > 10, "only {migrations} migrations started");
+    assert_eq!(shard.len(), model.len());
+    assert!(model.iter().all(|k| shard.get(hasher(k), k) == Some(k)));
+    assert!(
+        shard.table.num_buckets() <= 8192,
+        "the table kept doubling under churn"
+    );
+}
+
 /// Removing every entry left in the old table ends the migration early.
 #[test]
 fn removing_the_old_entries_ends_the_migration() {
