@@ -31,18 +31,18 @@ const BITS: u32 = 5;
 /// The deepest level a branch can be at: 13 levels of 5 bits cover 64 bits.
 pub(crate) const MAX_DEPTH: usize = 13;
 
-/// One version of the map: a root node and the number of entries below it.
+/// One version of the map: a root node, the number of entries below it, and how deep it goes.
 #[derive(Debug)]
 pub(crate) struct Trie<K, V> {
-    root: Branch<K, V>,
+    /// Always a `Slot::Branch`: a lookup starts from it as from any slot it reaches.
+    root: Slot<K, V>,
     len: usize,
-}
-
-/// A node: which of the 32 fragments are present, and their slots in fragment order.
-#[derive(Debug)]
-struct Branch<K, V> {
-    bitmap: u32,
-    slots: Arc<[Slot<K, V>]>,
+    /// `branches[d]` counts the branches at level `d` (the root, at level 0, is not counted).
+    branches: [u32; MAX_DEPTH],
+    /// How many steps down every lookup takes before it checks whether it has arrived: enough
+    /// for all but a small fraction of the entries. See [`Trie::descend`]. Kept equal to
+    /// [`fixed_steps`] of `branches` and `len` after every write.
+    steps: u32,
 }
 
 /// What a branch holds for one hash fragment.
@@ -64,11 +64,13 @@ pub(crate) enum Slot<K, V> {
 impl<K, V> Trie<K, V> {
     pub(crate) fn new() -> Self {
         Self {
-            root: Branch {
+            root: Slot::Branch {
                 bitmap: 0,
                 slots: Arc::new([]),
             },
             len: 0,
+            branches: [0; MAX_DEPTH],
+            steps: 1,
         }
     }
 
@@ -78,7 +80,15 @@ impl<K, V> Trie<K, V> {
 
     /// The root's slots, where iteration starts.
     pub(crate) fn root_slots(&self) -> &[Slot<K, V>] {
-        &self.root.slots
+        self.root().1
+    }
+
+    /// The root node's bitmap and slots.
+    fn root(&self) -> (u32, &Arc<[Slot<K, V>]>) {
+        match &self.root {
+            Slot::Branch { bitmap, slots } => (*bitmap, slots),
+            _ => unreachable!("the root is a branch"),
+        }
     }
 
     /// The value for `key`, whose hash is `hash`.
@@ -87,26 +97,76 @@ impl<K, V> Trie<K, V> {
     where
         K: Eq,
     {
-        let (mut bitmap, mut slots) = (self.root.bitmap, &self.root.slots);
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the processor has the instruction `get_popcnt` is compiled to use.
+            return unsafe { self.get_popcnt(hash, key) };
+        }
+        self.descend(hash, key)
+    }
+
+    /// [`Trie::descend`] compiled to count a bitmap's bits with one instruction rather than a
+    /// dozen, which shortens each step's chain of dependent instructions.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "popcnt")]
+    fn get_popcnt(&self, hash: u64, key: &K) -> Option<&V>
+    where
+        K: Eq,
+    {
+        self.descend(hash, key)
+    }
+
+    /// The lookup proper.
+    ///
+    /// Its first `steps` steps down are taken whatever the key, and each chooses between going
+    /// down and staying with a select, not a branch: which kind of slot a level holds (an entry
+    /// or a child, close to even odds on the levels where most entries sit) does not steer the
+    /// control flow. Only the few lookups still on a branch after them (one in 32 at most) go on
+    /// with a loop. A processor therefore predicts a run of lookups correctly and overlaps their
+    /// cache misses, instead of discarding its speculation at the level where each one ends.
+    #[inline(always)]
+    fn descend(&self, hash: u64, key: &K) -> Option<&V>
+    where
+        K: Eq,
+    {
+        let root = &self.root;
+        // The slot the walk has reached, the root until its first step down.
+        let mut reached = root;
+        // Whether the walk is still going down: false once a step found no slot to go to.
+        let mut live = true;
         let mut shift = 0;
-        loop {
+        let mut step = |reached: &mut &Slot<K, V>, live: &mut bool| {
+            let is_branch = matches!(reached, Slot::Branch { .. });
+            // Read a branch's fields from the reached slot if it is one, else from the root (and
+            // ignore them): a select of the address, not a branch on the slot's kind.
+            let source = std::hint::select_unpredictable(is_branch, *reached, root);
+            let (bitmap, first) = match source {
+                Slot::Branch { bitmap, slots } => (*bitmap, slots.as_ptr()),
+                // SAFETY: `source` is `reached` when that is a branch, else the root, a branch.
+                _ => unsafe { std::hint::unreachable_unchecked() },
+            };
+            let bitmap = std::hint::select_unpredictable(*live & is_branch, bitmap, 0);
             let bit = bit(hash, shift);
-            if bitmap & bit == 0 {
-                return None;
-            }
-            match &slots[index(bitmap, bit)] {
-                Slot::Leaf(k, v) => return (k == key).then_some(v),
-                Slot::Branch {
-                    bitmap: child_bitmap,
-                    slots: child_slots,
-                } => {
-                    (bitmap, slots) = (*child_bitmap, child_slots);
-                    shift += BITS;
-                }
-                Slot::Collision(entries) => {
-                    return entries.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-                }
-            }
+            *live = bitmap & bit != 0;
+            let candidate = first.wrapping_add(index(bitmap, bit));
+            // SAFETY: `candidate` is chosen only when `live`, that is when the branch `source`
+            // has a slot for `bit`, at `index(bitmap, bit)` of its `slots`, which `self` keeps
+            // alive as long as the returned reference.
+            *reached = unsafe {
+                &*std::hint::select_unpredictable(*live, candidate, std::ptr::from_ref(*reached))
+            };
+            shift += BITS;
+        };
+        for _ in 0..self.steps {
+            step(&mut reached, &mut live);
+        }
+        while live && matches!(reached, Slot::Branch { .. }) {
+            step(&mut reached, &mut live);
+        }
+        match reached {
+            Slot::Leaf(k, v) => (k == key).then_some(v),
+            Slot::Collision(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Slot::Branch { .. } => None,
         }
     }
 
@@ -120,7 +180,7 @@ impl<K, V> Trie<K, V> {
                 Slot::Collision(entries) => entries.iter().all(|(k, v)| f(k, v)),
             })
         }
-        walk(&self.root.slots, &mut f)
+        walk(self.root_slots(), &mut f)
     }
 }
 
@@ -136,19 +196,20 @@ where
     /// happens before the slot it concerns is overwritten, so a panic leaves a valid trie.
     pub(crate) fn insert(&mut self, hasher: &impl BuildHasher, key: K, value: V) -> Option<V> {
         let hash = hasher.hash_one(&key);
-        let root = &mut self.root;
+        let (bitmap, slots) = root_mut(&mut self.root);
         let old = insert_into(
-            &mut root.bitmap,
-            &mut root.slots,
+            bitmap,
+            slots,
             0,
             hash,
-            key,
-            value,
+            (key, value),
             hasher,
+            &mut self.branches,
         );
         if old.is_none() {
             self.len += 1;
         }
+        self.steps = fixed_steps(&self.branches, self.len);
         old
     }
 
@@ -158,8 +219,10 @@ where
     pub(crate) fn remove(&mut self, hash: u64, key: &K) -> Option<V> {
         // Look first, so a miss neither copies a path nor publishes a version.
         self.get(hash, key)?;
-        let value = remove_from(&mut self.root.bitmap, &mut self.root.slots, 0, hash, key);
+        let (bitmap, slots) = root_mut(&mut self.root);
+        let value = remove_from(bitmap, slots, 0, hash, key, &mut self.branches);
         self.len -= 1;
+        self.steps = fixed_steps(&self.branches, self.len);
         Some(value)
     }
 
@@ -167,13 +230,8 @@ where
     /// when `key` is absent.
     pub(crate) fn get_mut(&mut self, hash: u64, key: &K) -> Option<&mut V> {
         self.get(hash, key)?;
-        Some(get_mut_in(
-            self.root.bitmap,
-            &mut self.root.slots,
-            0,
-            hash,
-            key,
-        ))
+        let (bitmap, slots) = root_mut(&mut self.root);
+        Some(get_mut_in(*bitmap, slots, 0, hash, key))
     }
 }
 
@@ -181,18 +239,22 @@ where
 impl<K, V> Clone for Trie<K, V> {
     fn clone(&self) -> Self {
         Self {
-            root: self.root.clone(),
+            root: Slot::Branch {
+                bitmap: self.root().0,
+                slots: Arc::clone(self.root().1),
+            },
             len: self.len,
+            branches: self.branches,
+            steps: self.steps,
         }
     }
 }
 
-impl<K, V> Clone for Branch<K, V> {
-    fn clone(&self) -> Self {
-        Self {
-            bitmap: self.bitmap,
-            slots: Arc::clone(&self.slots),
-        }
+/// The bitmap and slots of a trie's root, to write to.
+fn root_mut<K, V>(root: &mut Slot<K, V>) -> (&mut u32, &mut Arc<[Slot<K, V>]>) {
+    match root {
+        Slot::Branch { bitmap, slots } => (bitmap, slots),
+        _ => unreachable!("the root is a branch"),
     }
 }
 
@@ -207,6 +269,19 @@ impl<K: Clone, V: Clone> Clone for Slot<K, V> {
             Slot::Collision(entries) => Slot::Collision(Arc::clone(entries)),
         }
     }
+}
+
+/// How many steps a lookup takes unconditionally, given the branches per level and the number
+/// of entries: the fewest after which at most one lookup in 32 still stands on a branch.
+///
+/// After `s` steps a lookup stands on a branch only if its key is below a branch of level `s`,
+/// and each of those holds at least two entries; twice their count bounds the keys concerned.
+/// A million random keys give 5 (a thousand, 3). Fewer steps would make the check that follows
+/// them unpredictable; more would make every lookup walk in place for longer.
+fn fixed_steps(branches: &[u32; MAX_DEPTH], len: usize) -> u32 {
+    let rare = |&(_, &n): &(usize, &u32)| 2 * n as usize * 32 <= len;
+    let level = branches.iter().enumerate().skip(1).find(rare);
+    level.map_or(MAX_DEPTH, |(level, _)| level) as u32
 }
 
 /// The bit of `hash`'s fragment at `shift` in a node's bitmap.
@@ -246,15 +321,15 @@ fn removed<K: Clone, V: Clone>(slots: &[Slot<K, V>], at: usize) -> Arc<[Slot<K, 
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Inserts `key` and `value` below the node, counting the branches it creates in `branches`.
 fn insert_into<K, V>(
     bitmap: &mut u32,
     slots: &mut Arc<[Slot<K, V>]>,
     shift: u32,
     hash: u64,
-    key: K,
-    value: V,
+    (key, value): (K, V),
     hasher: &impl BuildHasher,
+    branches: &mut [u32; MAX_DEPTH],
 ) -> Option<V>
 where
     K: Eq + Hash + Clone,
@@ -289,16 +364,27 @@ where
     let new_slot = match (plan, &slots[at]) {
         (Plan::Descend, _) => {
             return match &mut Arc::make_mut(slots)[at] {
-                Slot::Branch { bitmap, slots } => {
-                    insert_into(bitmap, slots, shift + BITS, hash, key, value, hasher)
-                }
+                Slot::Branch { bitmap, slots } => insert_into(
+                    bitmap,
+                    slots,
+                    shift + BITS,
+                    hash,
+                    (key, value),
+                    hasher,
+                    branches,
+                ),
                 Slot::Leaf(_, v) => Some(std::mem::replace(v, value)),
                 Slot::Collision(_) => unreachable!("collisions are planned for"),
             };
         }
         (Plan::Split(other), existing) => {
             let existing = existing.clone();
-            join(shift + BITS, existing, other, Slot::Leaf(key, value), hash)
+            join(
+                shift + BITS,
+                (existing, other),
+                (Slot::Leaf(key, value), hash),
+                branches,
+            )
         }
         (Plan::Extend, Slot::Collision(entries)) => Slot::Collision(
             entries
@@ -331,8 +417,14 @@ enum Plan {
     Extend,
 }
 
-/// The slot holding both `a` (hash `ha`) and `b` (hash `hb`), placed at the level of `shift`.
-fn join<K, V>(shift: u32, a: Slot<K, V>, ha: u64, b: Slot<K, V>, hb: u64) -> Slot<K, V> {
+/// The slot holding both `a` (hash `ha`) and `b` (hash `hb`), placed at the level of `shift`;
+/// the branches it creates are counted in `branches`.
+fn join<K, V>(
+    shift: u32,
+    (a, ha): (Slot<K, V>, u64),
+    (b, hb): (Slot<K, V>, u64),
+    branches: &mut [u32; MAX_DEPTH],
+) -> Slot<K, V> {
     if ha == hb {
         // Only two single entries can meet with equal hashes: a collision list absorbs a new key
         // before it gets here.
@@ -343,9 +435,10 @@ fn join<K, V>(shift: u32, a: Slot<K, V>, ha: u64, b: Slot<K, V>, hb: u64) -> Slo
             _ => unreachable!("only leaves are joined on equal hashes"),
         };
     }
+    branches[(shift / BITS) as usize] += 1;
     let (bit_a, bit_b) = (bit(ha, shift), bit(hb, shift));
     if bit_a == bit_b {
-        let child = join(shift + BITS, a, ha, b, hb);
+        let child = join(shift + BITS, (a, ha), (b, hb), branches);
         return Slot::Branch {
             bitmap: bit_a,
             slots: Arc::new([child]),
@@ -362,13 +455,15 @@ fn join<K, V>(shift: u32, a: Slot<K, V>, ha: u64, b: Slot<K, V>, hb: u64) -> Slo
     }
 }
 
-/// Removes `key`, which must be present below the node, and returns its value.
+/// Removes `key`, which must be present below the node, and returns its value; the branches it
+/// lifts away are uncounted from `branches`.
 fn remove_from<K, V>(
     bitmap: &mut u32,
     slots: &mut Arc<[Slot<K, V>]>,
     shift: u32,
     hash: u64,
     key: &K,
+    branches: &mut [u32; MAX_DEPTH],
 ) -> V
 where
     K: Eq + Clone,
@@ -388,11 +483,12 @@ where
             bitmap: child_bitmap,
             slots: child_slots,
         } => {
-            let value = remove_from(child_bitmap, child_slots, shift + BITS, hash, key);
+            let value = remove_from(child_bitmap, child_slots, shift + BITS, hash, key, branches);
             // A child left with one entry (or one collision list) no longer separates anything:
             // lift it here so the trie stays canonical.
             if child_slots.len() == 1 && !matches!(child_slots[0], Slot::Branch { .. }) {
                 slots[at] = child_slots[0].clone();
+                branches[((shift + BITS) / BITS) as usize] -= 1;
             }
             value
         }
@@ -468,7 +564,7 @@ impl<K: Eq + Hash, V> Trie<K, V> {
             shift: u32,
             prefix: u64,
             hasher: &impl BuildHasher,
-            shape: &mut Shape,
+            (shape, branches): (&mut Shape, &mut [u32; MAX_DEPTH]),
         ) -> usize {
             assert_eq!(bitmap.count_ones() as usize, slots.len());
             if !is_root {
@@ -476,6 +572,9 @@ impl<K: Eq + Hash, V> Trie<K, V> {
                 assert!(!slots.is_empty() && !lone_entry, "a non-canonical branch");
             }
             shape.branches += 1;
+            if !is_root {
+                branches[(shift / BITS) as usize] += 1;
+            }
             shape.depth = shape.depth.max(shift as usize / BITS as usize + 1);
             let mask = (1u64 << shift) - 1;
             let mut count = 0;
@@ -498,7 +597,15 @@ impl<K: Eq + Hash, V> Trie<K, V> {
                         count += 1;
                     }
                     Slot::Branch { bitmap, slots } => {
-                        count += walk(*bitmap, slots, false, shift + BITS, prefix, hasher, shape);
+                        count += walk(
+                            *bitmap,
+                            slots,
+                            false,
+                            shift + BITS,
+                            prefix,
+                            hasher,
+                            (&mut *shape, &mut *branches),
+                        );
                     }
                     Slot::Collision(entries) => {
                         assert!(entries.len() >= 2, "a collision list of one");
@@ -515,9 +622,19 @@ impl<K: Eq + Hash, V> Trie<K, V> {
             count
         }
         let mut shape = Shape::default();
-        let root = &self.root;
-        let count = walk(root.bitmap, &root.slots, true, 0, 0, hasher, &mut shape);
+        let mut branches = [0; MAX_DEPTH];
+        let count = walk(
+            self.root().0,
+            self.root().1,
+            true,
+            0,
+            0,
+            hasher,
+            (&mut shape, &mut branches),
+        );
+        assert_eq!(branches, self.branches, "the branch counts are wrong");
         assert_eq!(count, self.len, "len disagrees with the entries");
+        assert_eq!(self.steps, fixed_steps(&branches, self.len));
         shape
     }
 }
@@ -616,26 +733,26 @@ mod tests {
         let mut after = before.clone();
         after.insert(&ByValue::default(), 4096, 0);
         let shared = before
-            .root
-            .slots
+            .root()
+            .1
             .iter()
-            .zip(after.root.slots.iter())
+            .zip(after.root().1.iter())
             .filter(|(a, b)| match (a, b) {
                 (Slot::Branch { slots: a, .. }, Slot::Branch { slots: b, .. }) => Arc::ptr_eq(a, b),
                 _ => false,
             })
             .count();
         assert_eq!(shared, 31, "all but the written child stay shared");
-        assert!(!Arc::ptr_eq(&before.root.slots, &after.root.slots));
+        assert!(!Arc::ptr_eq(before.root().1, after.root().1));
     }
 
     #[test]
     fn a_trie_it_owns_alone_is_edited_in_place() {
         let mut t = trie(0..4096);
-        let root = Arc::as_ptr(&t.root.slots);
+        let root = Arc::as_ptr(t.root().1);
         t.insert(&ByValue::default(), 1, 0);
         *t.get_mut(2, &2).unwrap() = 5;
-        assert_eq!(Arc::as_ptr(&t.root.slots), root, "the root was copied");
+        assert_eq!(Arc::as_ptr(t.root().1), root, "the root was copied");
         assert_eq!((t.get(1, &1), t.get(2, &2)), (Some(&0), Some(&5)));
     }
 }
