@@ -43,9 +43,9 @@
 //! Closures passed to `get_with` and to scans run in place, on entries borrowed from the list,
 //! while the reading thread is pinned in crossbeam's epoch. A pin holds no lock and pins nest, so
 //! such a closure may call the map or its snapshots, write included, without deadlock; a pin only
-//! delays memory reclamation, never other threads. Scans unpin every 4096 entries and resume with
-//! a search after the last key they visited, so a slow scan closure holds up reclamation for at
-//! most 4096 of its calls.
+//! delays memory reclamation, never other threads. Scans unpin every 8192 entries at most and
+//! resume with a search, so a slow scan closure holds up reclamation for at most 8192 of its
+//! calls.
 //!
 //! # Garbage collection
 //!
@@ -81,7 +81,14 @@
 //!   collects). Removing a key's only version with no snapshot live unlinks it directly.
 //! - Snapshots: O(log s) to take and drop (s live snapshots), no copying. Scans walk the list
 //!   level 0, skipping versions newer than their seq, and call their closure in place, with no
-//!   copy or clone per entry; they re-pin the epoch every 4096 entries (one search each).
+//!   copy or clone per entry; they re-pin the epoch every 8192 entries at most.
+//! - Scans walk up to 8 stretches of the list at once, one node of each in turn, split at the
+//!   *fence keys* the last full scan recorded (every 512th key it visited): a node's address is
+//!   known only once the node before it is read, so a single walk waits for every cache miss in
+//!   turn, while 8 walks keep 8 misses in flight. Each stretch costs one search and its entries
+//!   are buffered (two pointers each) until the stretches before it are handed to the closure.
+//!   The first full scan of a map has no fences and walks one node at a time; stale fences (the
+//!   map changed a lot since) only unbalance the stretches.
 //!
 //! Scans are memory-latency bound: a skip list's nodes lie in memory in allocation order, so a
 //! scan of keys inserted in key order (ids, timestamps) walks memory almost sequentially, while

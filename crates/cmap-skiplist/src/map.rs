@@ -13,7 +13,7 @@ use crossbeam_epoch::{self as epoch, Guard};
 use crate::registry::Registry;
 use crate::snapshot::SkipListSnapshot;
 use crate::sync::{AtomicU64, AtomicUsize, Mutex, Ordering};
-use crate::version::{Dead, Seq, VersionEntry, Versions, Visited};
+use crate::version::{Dead, Seq, VersionEntry, Versions, below_end};
 
 /// An ordered concurrent map with point-in-time snapshots: versioned entries on a lock-free skip
 /// list. See the [crate docs](crate).
@@ -196,7 +196,7 @@ where
         // Each chunk reads at the watermark of its own moment, so a key unchanged for the whole
         // scan is seen with its value, and the cursor only moves forward.
         scan_chunks(
-            &self.inner.versions,
+            &self.inner,
             &range,
             || self.inner.watermark.load(Ordering::Acquire),
             f,
@@ -269,6 +269,8 @@ pub(crate) struct Inner<K, V> {
     /// Serializes writers: see "Why one writer lock" in the crate docs.
     writer: Mutex<()>,
     pub(crate) registry: Registry,
+    /// Every [`FENCE_EVERY`]-th key of the last full scan: where later scans split their walk.
+    fences: Mutex<Arc<Vec<K>>>,
 }
 
 impl<K, V> Inner<K, V>
@@ -283,6 +285,7 @@ where
             live: AtomicUsize::new(0),
             writer: Mutex::new(()),
             registry: Registry::new(),
+            fences: Mutex::new(Arc::new(Vec::new())),
         }
     }
 }
@@ -401,17 +404,32 @@ where
     }
 }
 
-/// How many entries a scan visits per pin of the epoch.
-const SCAN_CHUNK: usize = 4096;
+/// The most entries a scan visits per pin of the epoch.
+const SCAN_CHUNK: usize = 8192;
 
-/// Calls `f` on the entries in `range`, reading each chunk of [`SCAN_CHUNK`] entries at the seq
-/// `at()` returns when the chunk starts. `f` runs in place, on entries borrowed from the list,
-/// while the thread is pinned in the epoch: it may call the map (pins nest, and a scan holds no
-/// lock), and it delays memory reclamation by at most one chunk, since the scan unpins between
-/// chunks and resumes with a search after the last key it visited. Returns `true` if the range
-/// was exhausted, `false` if `f` broke.
+/// How many stretches of the list a scan walks at once, between fence keys.
+const LANES: usize = 8;
+
+/// A full scan records every `FENCE_EVERY`-th key it visits as a fence for later scans.
+const FENCE_EVERY: usize = 512;
+
+/// How many entries the first chunk of a scan visits: a scan that stops early (the first few
+/// keys of a range) walks no more than it needs before its closure can break.
+const FIRST_CHUNK: usize = 64;
+
+/// Calls `f` on the entries in `range`, in key order, reading each chunk of at most
+/// [`SCAN_CHUNK`] entries at the seq `at()` returns when the chunk starts. `f` runs in place, on
+/// entries borrowed from the list, while the thread is pinned in the epoch: it may call the map
+/// (pins nest, and a scan holds no lock), and it delays memory reclamation by at most one chunk,
+/// since the scan unpins between chunks and resumes with a search.
+///
+/// A chunk is split at the map's fence keys (every [`FENCE_EVERY`]-th key of the last full scan)
+/// into up to [`LANES`] stretches that are walked at once, one node of each in turn, so that their
+/// cache misses overlap; the entries are then handed to `f` stretch by stretch, in order. A full
+/// scan that completes records fresh fences. Fences only place the splits: stale ones cost speed,
+/// never correctness. Returns `true` if the range was exhausted, `false` if `f` broke.
 pub(crate) fn scan_chunks<K, V>(
-    versions: &Versions<K, V>,
+    inner: &Inner<K, V>,
     range: &impl RangeBounds<K>,
     mut at: impl FnMut() -> Seq,
     mut f: impl FnMut(&K, &V) -> ControlFlow<()>,
@@ -420,17 +438,82 @@ where
     K: Ord + Clone + Send + 'static,
     V: Send + 'static,
 {
-    let mut resume: Option<K> = None;
+    let fences = Arc::clone(&inner.fences.lock());
+    let end = range.end_bound();
+    let full_range = matches!(
+        (range.start_bound(), end),
+        (Bound::Unbounded, Bound::Unbounded)
+    );
+    let mut recorded = full_range.then(Vec::new);
+    let mut visited = 0usize;
+    let mut from: Bound<K> = range.start_bound().cloned();
+    let mut chunk = 0u32;
     loop {
-        let from = resume.as_ref().map_or(range.start_bound(), Bound::Excluded);
-        let guard = &epoch::pin();
-        let seq = at();
-        match versions.visit(from, range.end_bound(), seq, SCAN_CHUNK, guard, &mut f) {
-            Visited::Exhausted => return true,
-            Visited::Broke => return false,
-            Visited::Paused(key) => resume = Some(key.clone()),
+        // The fences after `from` and before `end` split the chunk into lanes; the chunks of a
+        // scan's start use fewer lanes, so that an early break wastes little.
+        let lanes = LANES.min(1 << chunk);
+        chunk = chunk.saturating_add(1);
+        let first = match &from {
+            Bound::Unbounded => 0,
+            Bound::Included(key) | Bound::Excluded(key) => fences.partition_point(|f| f <= key),
+        };
+        let splits: Vec<&K> = fences[first..]
+            .iter()
+            .take_while(|f| below_end(*f, end))
+            .take(lanes)
+            .collect();
+        let mut bounds = Vec::with_capacity(lanes + 1);
+        let mut start = from.as_ref();
+        for &split in &splits {
+            bounds.push((start, Bound::Excluded(split)));
+            start = Bound::Included(split);
         }
+        // With fewer splits than lanes, the last lane runs to the end of the range.
+        let to_the_end = splits.len() < lanes;
+        if to_the_end {
+            bounds.push((start, end));
+        }
+        let limit = if lanes == 1 {
+            FIRST_CHUNK
+        } else {
+            SCAN_CHUNK / bounds.len()
+        };
+        let next = {
+            let guard = &epoch::pin();
+            // Pin before reading the seq: see `get_with`.
+            let seq = at();
+            let walked = inner.versions.walk_lanes(&bounds, seq, limit, guard);
+            let mut resume = None;
+            for lane in &walked {
+                for &(key, value) in &lane.out {
+                    if f(key, value).is_break() {
+                        return false;
+                    }
+                    visited += 1;
+                    if let Some(recorded) = &mut recorded
+                        && visited % FENCE_EVERY == 0
+                    {
+                        recorded.push(key.clone());
+                    }
+                }
+                if lane.full {
+                    let (last, _) = lane.out.last().expect("a full lane holds entries");
+                    resume = Some(Bound::Excluded((*last).clone()));
+                    break;
+                }
+            }
+            match resume {
+                Some(resume) => resume,
+                None if to_the_end => break,
+                None => Bound::Included(splits[splits.len() - 1].clone()),
+            }
+        };
+        from = next;
     }
+    if let Some(recorded) = recorded {
+        *inner.fences.lock() = Arc::new(recorded);
+    }
+    true
 }
 
 /// A batch's writes, kept aside until its closure returns so that a panic discards them.

@@ -47,7 +47,7 @@ where
     fn count(&self) -> usize {
         let mut count = 0;
         scan_chunks(
-            &self.inner.versions,
+            &self.inner,
             &(..),
             || self.seq,
             |_, _| {
@@ -82,7 +82,7 @@ where
     fn scan(&self, mut f: impl FnMut(&K, &V) -> ControlFlow<()>) {
         let mut count = 0;
         let finished = scan_chunks(
-            &self.inner.versions,
+            &self.inner,
             &(..),
             || self.seq,
             |k, v| {
@@ -103,7 +103,7 @@ where
     V: Clone + Send + Sync + 'static,
 {
     fn range_with(&self, range: impl RangeBounds<K>, f: impl FnMut(&K, &V) -> ControlFlow<()>) {
-        scan_chunks(&self.inner.versions, &range, || self.seq, f);
+        scan_chunks(&self.inner, &range, || self.seq, f);
     }
 }
 

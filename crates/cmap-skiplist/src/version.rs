@@ -12,7 +12,7 @@
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
-use std::ops::{Bound, ControlFlow};
+use std::ops::Bound;
 
 use crossbeam_epoch::{self as epoch, Guard};
 use crossbeam_skiplist::base::{Entry, SkipList};
@@ -127,7 +127,7 @@ fn as_lookup<'p, K: Ord>(bound: &'p Bound<Probe<'_, K>>) -> Bound<&'p (dyn Looku
     }
 }
 
-fn below_end<K: Ord>(key: &K, end: Bound<&K>) -> bool {
+pub(crate) fn below_end<K: Ord>(key: &K, end: Bound<&K>) -> bool {
     match end {
         Bound::Included(end) => key <= end,
         Bound::Excluded(end) => key < end,
@@ -179,44 +179,56 @@ where
             .release(guard);
     }
 
-    /// Calls `emit` on the entries visible at `at` whose keys fall between `from` and `end`, in
-    /// key order, skipping tombstones, at most `limit` times or until `emit` breaks.
+    /// Walks several stretches of the list at once and collects, for each, the entries visible at
+    /// `at`, in key order, skipping tombstones. Lane `i` starts at `bounds[i].0` and stops before
+    /// `bounds[i].1`, or once it holds `limit` entries; a lane that stops there is
+    /// [full](Lane::full), and the lanes after it stop walking, since a scan emits lanes in order
+    /// and resumes after the full one.
     ///
-    /// Nothing is cloned here: `emit` borrows from the list, under `guard`.
-    pub(crate) fn visit<'a: 'g, 'g>(
+    /// The walk is one node per lane per round: the lanes' cache misses are independent, so the
+    /// processor overlaps them, where a single walk waits for each node before it can find the
+    /// next. Nothing is cloned: the lanes borrow from the list, under `guard`.
+    pub(crate) fn walk_lanes<'a: 'g, 'g, 'b>(
         &'a self,
-        from: Bound<&K>,
-        end: Bound<&K>,
+        bounds: &[(Bound<&K>, Bound<&'b K>)],
         at: Seq,
         limit: usize,
         guard: &'g Guard,
-        mut emit: impl FnMut(&'g K, &'g V) -> ControlFlow<()>,
-    ) -> Visited<'g, K> {
-        let start = start_bound(from, at);
-        let mut cursor = self.list.lower_bound(as_lookup(&start), guard);
-        let mut emitted = 0;
-        while let Some(entry) = cursor {
-            let version = entry.key();
-            if !below_end(&version.key, end) {
-                return Visited::Exhausted;
-            }
-            if version.seq > at {
-                // Written after `at`: invisible here, and an older version of the key follows.
-                cursor = entry.next();
-                continue;
-            }
-            if let Some(value) = entry.value() {
-                if emit(&version.key, value).is_break() {
-                    return Visited::Broke;
+    ) -> Vec<Lane<'a, 'g, 'b, K, V>> {
+        let mut lanes: Vec<_> = bounds
+            .iter()
+            .map(|&(from, end)| {
+                let start = start_bound(from, at);
+                Lane {
+                    cursor: self.list.lower_bound(as_lookup(&start), guard),
+                    end,
+                    decided: None,
+                    out: Vec::with_capacity(limit.min(1024)),
+                    full: false,
                 }
-                emitted += 1;
-                if emitted == limit {
-                    return Visited::Paused(&version.key);
+            })
+            .collect();
+        // Lanes at or after `walking` are finished or no longer needed.
+        let mut walking = lanes.len();
+        while walking > 0 {
+            let mut any = false;
+            let mut i = 0;
+            while i < walking {
+                let lane = &mut lanes[i];
+                if lane.cursor.is_some() {
+                    any = true;
+                    lane.step(at, limit);
+                    if lane.full {
+                        walking = i + 1;
+                    }
                 }
+                i += 1;
             }
-            cursor = skip_older(entry);
+            if !any {
+                break;
+            }
         }
-        Visited::Exhausted
+        lanes
     }
 
     /// Decides, for up to `limit` keys from `from`, which versions written at or before `at` no
@@ -330,14 +342,45 @@ pub(crate) fn skip_older<'a, 'g, K: Ord, V>(
     cursor
 }
 
-/// How [`Versions::visit`] ended.
-pub(crate) enum Visited<'g, K> {
-    /// The range holds nothing more.
-    Exhausted,
-    /// `emit` broke.
-    Broke,
-    /// The limit was reached after emitting this key: the next call resumes after it.
-    Paused(&'g K),
+/// One stretch of the list walked by [`Versions::walk_lanes`], and what it collected.
+pub(crate) struct Lane<'a, 'g, 'b, K, V> {
+    /// The next node to look at; `None` once the lane is finished.
+    cursor: Option<VersionEntry<'a, 'g, K, V>>,
+    end: Bound<&'b K>,
+    /// The key whose visible version was found last: its older versions follow and are skipped.
+    decided: Option<&'g K>,
+    /// The visible entries found, in key order.
+    pub(crate) out: Vec<(&'g K, &'g V)>,
+    /// The lane stopped at its limit, before its end: the scan resumes after its last entry.
+    pub(crate) full: bool,
+}
+
+impl<'a, 'g, K: Ord, V> Lane<'a, 'g, '_, K, V> {
+    /// Looks at one node and moves on.
+    #[inline]
+    fn step(&mut self, at: Seq, limit: usize) {
+        let Some(entry) = self.cursor.take() else {
+            return;
+        };
+        let version = entry.key();
+        if !below_end(&version.key, self.end) {
+            return;
+        }
+        let older = self.decided.is_some_and(|key| *key == version.key);
+        // A version written after `at` is invisible here, and an older version of its key follows;
+        // the first version at or below `at` is the one a read at `at` sees.
+        if !older && version.seq <= at {
+            self.decided = Some(&version.key);
+            if let Some(value) = entry.value() {
+                self.out.push((&version.key, value));
+                if self.out.len() == limit {
+                    self.full = true;
+                    return;
+                }
+            }
+        }
+        self.cursor = entry.next();
+    }
 }
 
 /// The seqs of dead versions of one key. Almost always one (an overwritten value) or two (a

@@ -5,3 +5,4 @@ mod collection;
 mod conformance;
 mod live_view;
 mod races;
+mod scans;
