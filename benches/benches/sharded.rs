@@ -6,7 +6,8 @@
 //! 2. Printed tables, after criterion:
 //!    - `rapid_grow_latency`: 1M inserts of distinct keys into an empty, unpresized map, on 1 and 2
 //!      threads, each insert timed on its own; per-thread latency buffers merged after the run.
-//!      ShardedMap with incremental resizing (the default), with blocking resizing, and dashmap.
+//!      ShardedMap with incremental resizing (the default), with blocking resizing, with hybrid
+//!      resizing (blocking below 8192 entries per shard, 256 entries a step above), and dashmap.
 //!    - `mixes`: throughput of the read-heavy (98/1/1/0), exchange (10/40/40/10) and rapid-grow
 //!      (5/80/5/10, from empty, no presizing) mixes (read/insert/remove/update), uniform and
 //!      zipfian 0.99 keys over 1M, on 1 and 2 threads; maps interleaved in every round, the ratio
@@ -83,15 +84,27 @@ impl BenchMap for Sharded {
     }
 }
 
-/// ShardedMap with blocking resizes, to show what the incremental resize buys.
-struct ShardedBlocking(Sharded);
+/// ShardedMap with another resize policy than the default, to show what each buys.
+struct ShardedWith<const POLICY: u8>(Sharded);
 
-impl BenchMap for ShardedBlocking {
+/// Blocking resizes.
+const BLOCKING: u8 = 0;
+/// Hybrid resizes: blocking below 8192 entries per shard, 256 entries a step above.
+const HYBRID: u8 = 1;
+
+impl<const POLICY: u8> BenchMap for ShardedWith<POLICY> {
     fn empty(capacity: usize) -> Self {
+        let resize = match POLICY {
+            BLOCKING => Resize::Blocking,
+            _ => Resize::Hybrid {
+                step: 256,
+                threshold: 8192,
+            },
+        };
         Self(
             ShardedMap::builder()
                 .capacity(capacity)
-                .resize(Resize::Blocking)
+                .resize(resize)
                 .build(),
         )
     }
@@ -457,11 +470,15 @@ fn rapid_grow_latency() {
         "threads", "map", "p50", "p99", "p99.9", "p99.99", "max"
     );
     type Run = fn(&[u64], usize) -> Vec<u64>;
-    let maps: [(&str, Run); 3] = [
+    let maps: [(&str, Run); 4] = [
         ("cmap_sharded (incremental)", insert_latencies::<Sharded>),
         (
             "cmap_sharded (blocking)",
-            insert_latencies::<ShardedBlocking>,
+            insert_latencies::<ShardedWith<BLOCKING>>,
+        ),
+        (
+            "cmap_sharded (hybrid)",
+            insert_latencies::<ShardedWith<HYBRID>>,
         ),
         ("dashmap", insert_latencies::<Dash>),
     ];

@@ -46,6 +46,15 @@ pub enum Resize {
         /// Entries moved per write while a resize is in progress.
         step: usize,
     },
+    /// [`Blocking`](Resize::Blocking) while a shard is small, [`Incremental`](Resize::Incremental)
+    /// once it is big: a full shard holding fewer than `threshold` entries rehashes at once (a
+    /// short pause, and the cheapest growth), a bigger one moves `step` entries per write.
+    Hybrid {
+        /// Entries moved per write while an incremental resize is in progress.
+        step: usize,
+        /// The size (entries in the full shard) from which a shard resizes incrementally.
+        threshold: usize,
+    },
 }
 
 impl Resize {
@@ -179,6 +188,11 @@ impl<K, V, S> Builder<K, V, S> {
             Resize::Blocking => Growth::Blocking,
             Resize::Incremental { step } => Growth::Incremental {
                 step: step.max(MIN_STEP),
+                from: 0,
+            },
+            Resize::Hybrid { step, threshold } => Growth::Incremental {
+                step: step.max(MIN_STEP),
+                from: threshold,
             },
         };
         ShardedMap {

@@ -33,8 +33,17 @@ use hashbrown::hash_table::{Entry, VacantEntry};
 pub(crate) enum Growth {
     /// hashbrown's own growth: one write rehashes the whole shard.
     Blocking,
-    /// Migrate `step` entries per write (at least [`MIN_STEP`]).
-    Incremental { step: usize },
+    /// Migrate `step` entries per write (at least [`MIN_STEP`]), once the full table holds at
+    /// least `from` entries; a smaller table grows the blocking way.
+    Incremental { step: usize, from: usize },
+}
+
+impl Growth {
+    /// Whether a full table holding `len` entries grows incrementally.
+    #[inline]
+    fn incremental_at(self, len: usize) -> bool {
+        matches!(self, Growth::Incremental { from, .. } if len >= from)
+    }
 }
 
 /// The smallest migration step that still guarantees the invariant that a new table never fills
@@ -229,7 +238,7 @@ impl<K: Eq, V> Shard<K, V> {
         growth: Growth,
     ) -> Slot<'_, K, V> {
         if self.migration.is_none() {
-            if self.has_room() || growth == Growth::Blocking {
+            if self.has_room() || !growth.incremental_at(self.table.len()) {
                 return match self.table.entry(hash, |e| e.0 == *key, |e| hasher(&e.0)) {
                     Entry::Occupied(e) => Slot::Present(&mut e.into_mut().1),
                     Entry::Vacant(e) => Slot::Vacant(e),
@@ -239,9 +248,7 @@ impl<K: Eq, V> Shard<K, V> {
             if self.table.find(hash, |e| e.0 == *key).is_some() {
                 return self.present(hash, key);
             }
-            if let Growth::Incremental { .. } = growth {
-                self.start_migration();
-            }
+            self.start_migration();
         } else {
             self.migrate_step(hasher, growth);
         }
@@ -341,7 +348,7 @@ impl<K: Eq, V> Shard<K, V> {
             // A map built with incremental growth keeps it; the blocking case only arises in
             // tests that switch policies, and finishing there is what blocking growth means.
             match growth {
-                Growth::Incremental { step } => self.migrate(hasher, step),
+                Growth::Incremental { step, .. } => self.migrate(hasher, step),
                 Growth::Blocking => self.finish_migration(hasher),
             }
         }

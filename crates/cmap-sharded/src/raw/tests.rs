@@ -13,7 +13,10 @@ use proptest::test_runner::{Config, TestRunner};
 use super::{Growth, Shard};
 
 const STEP: usize = 2;
-const INCREMENTAL: Growth = Growth::Incremental { step: STEP };
+const INCREMENTAL: Growth = Growth::Incremental {
+    step: STEP,
+    from: 0,
+};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -278,6 +281,40 @@ fn blocking_growth_never_migrates() {
         assert!(!shard.is_migrating());
     }
     assert_eq!(shard.len(), 10_000);
+}
+
+/// Hybrid growth: a table that fills below the threshold grows at once, a bigger one migrates.
+#[test]
+fn hybrid_growth_blocks_while_small() {
+    let state = DefaultHashBuilder::default();
+    let hasher = |k: &u64| state.hash_one(k);
+    let hybrid = Growth::Incremental {
+        step: STEP,
+        from: 1000,
+    };
+    let mut shard = Shard::<u64, u64>::with_capacity(0);
+    let (mut blocking, mut incremental) = (0, 0);
+    for k in 0..20_000u64 {
+        let (was_migrating, capacity) = (shard.is_migrating(), shard.capacity());
+        shard.insert(hasher(&k), k, k, hasher, hybrid);
+        if !was_migrating && shard.is_migrating() {
+            assert!(shard.len() > 1000, "migrated a table of {}", shard.len());
+            incremental += 1;
+        } else if !shard.is_migrating() && shard.capacity() > capacity && !was_migrating {
+            assert!(
+                shard.len() <= 1000,
+                "grew a table of {} at once",
+                shard.len()
+            );
+            blocking += 1;
+        }
+        check_invariants(&shard, &hasher);
+    }
+    assert!(
+        blocking >= 5 && incremental >= 4,
+        "{blocking} blocking, {incremental} incremental"
+    );
+    assert!((0..20_000).all(|k| shard.get(hasher(&k), &k) == Some(&k)));
 }
 
 /// `shrink_to_fit` finishes a migration and keeps every entry.

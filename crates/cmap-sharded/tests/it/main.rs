@@ -36,6 +36,16 @@ cmap_core::conformance_suite!(
         .resize(Resize::Incremental { step: 2 })
         .build()
 );
+cmap_core::conformance_suite!(
+    hybrid_resize,
+    ShardedMap::<u64, u64>::builder()
+        .shards(2)
+        .resize(Resize::Hybrid {
+            step: 2,
+            threshold: 1000
+        })
+        .build()
+);
 
 /// The `slow_incremental_resize` configuration keeps a resize in progress for a large share of
 /// the time while a map grows, so the suite's concurrent checks, which grow their maps to tens
