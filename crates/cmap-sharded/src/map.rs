@@ -28,7 +28,9 @@ pub struct ShardedMap<K, V, S = DefaultHashBuilder> {
 
 /// How a shard grows when it is full.
 ///
-/// Either way a shard doubles when full; what differs is who pays for moving its entries.
+/// Whatever the policy, a full shard doubles (or, when removals have left it mostly tombstones,
+/// is rebuilt at the same size); what differs is who pays for moving its entries. See the crate
+/// docs, `# Resizing`, for what each policy measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resize {
     /// The write that finds the shard full moves every entry to the bigger table, holding the
