@@ -15,10 +15,20 @@
 //!    maps interleaved in every round (a fresh chunk of operations each), and a full scan of each
 //!    while a writer thread overwrites random keys; the ratio skiplist/raw throughput taken per
 //!    round; median and spread over the rounds.
+//! 3. `scan_rates`, run only when asked for: full scans of 1M keys, a `SkipListMap` snapshot
+//!    against a raw `SkipMap`'s live iteration, interleaved round by round, with no writer, a
+//!    writer paced at 100K and at 1M overwrites per second, and a writer flat out; for a map
+//!    filled in key order, one filled in random order, and one filled in key order and then
+//!    overwritten 2M times at random keys (the layout a writer leaves in the long run). Each line
+//!    also gives the share of wall time the scanning thread spent on a CPU (from
+//!    `/proc/thread-self/schedstat`: below 1 when another process took its core; a little over 1
+//!    on the shortest scans, from the clock's granularity), the versions per key the snapshot
+//!    walked, and the writes that landed during each scan.
 //!
 //! ```sh
-//! cargo bench -p cmap-benches --bench skiplist            # everything, about 3 minutes
+//! cargo bench -p cmap-benches --bench skiplist            # criterion and ratios, about 3 minutes
 //! cargo bench -p cmap-benches --bench skiplist -- ratios  # the interleaved ratios only
+//! cargo bench -p cmap-benches --bench skiplist -- scan_rates  # scans by writer pace, 2 minutes
 //! cargo bench -p cmap-benches --bench skiplist_memory     # memory after 10M churn operations
 //! ```
 
@@ -297,10 +307,228 @@ fn ratios() {
     }
 }
 
+/// How a writer thread paces its overwrites: as fast as it can, or at a target rate.
+#[derive(Clone, Copy)]
+enum Pace {
+    None,
+    PerSecond(u64),
+    FlatOut,
+}
+
+impl Pace {
+    fn label(self) -> String {
+        match self {
+            Pace::None => "no writer".into(),
+            Pace::PerSecond(r) => format!("writer paced at {}K writes/s", r / 1000),
+            Pace::FlatOut => "writer flat out".into(),
+        }
+    }
+}
+
+/// Runs `scan` while a writer thread overwrites `keys` in order, cycling, at `pace`; returns what
+/// `scan` returns and how many writes landed meanwhile.
+fn while_writing_paced<M: Sync, R>(
+    map: &M,
+    keys: &[u64],
+    cursor: &mut usize,
+    pace: Pace,
+    write: fn(&M, u64, u64),
+    scan: impl FnOnce() -> R,
+) -> (R, u64) {
+    if let Pace::None = pace {
+        return (scan(), 0);
+    }
+    let stop = AtomicBool::new(false);
+    let writes = AtomicU64::new(0);
+    let from = *cursor;
+    let result = thread::scope(|scope| {
+        scope.spawn(|| {
+            let start = Instant::now();
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                write(map, keys[(from + i as usize) % keys.len()], i);
+                i += 1;
+                if let Pace::PerSecond(rate) = pace
+                    && i % 32 == 0
+                {
+                    let due = Duration::from_secs_f64(i as f64 / rate as f64);
+                    let now = start.elapsed();
+                    if due > now {
+                        thread::sleep(due - now);
+                    }
+                }
+            }
+            writes.store(i, Ordering::Relaxed);
+        });
+        let result = scan();
+        stop.store(true, Ordering::Relaxed);
+        result
+    });
+    let writes = writes.into_inner();
+    *cursor = (from + writes as usize) % keys.len();
+    (result, writes)
+}
+
+/// Nanoseconds the calling thread has spent on a CPU, from `/proc/thread-self/schedstat` (Linux);
+/// `None` elsewhere.
+fn on_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
+/// One timed full scan: entries per second of wall time, and the share of that time the scanning
+/// thread was on a CPU (below 1 when other processes or the writer took its core). A raw live
+/// iteration may see a key twice, before and after an overwrite moved it to a new node, so the
+/// count is not checked here (a panic here would leave the writer thread running).
+fn timed_scan(scan: impl FnOnce() -> usize) -> (f64, f64) {
+    let cpu = on_cpu_ns();
+    let start = Instant::now();
+    let seen = scan();
+    let elapsed = start.elapsed();
+    let on_cpu = match (cpu, on_cpu_ns()) {
+        (Some(a), Some(b)) => (b - a) as f64 / elapsed.as_nanos() as f64,
+        _ => f64::NAN,
+    };
+    (rate(seen, elapsed), on_cpu)
+}
+
+/// The median, minimum and maximum of `v`.
+fn spread(v: &mut [f64]) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+/// Full scans of 1M keys: a snapshot of `SkipListMap` against a raw `SkipMap`'s live iteration,
+/// interleaved round by round (a fresh snapshot and a fresh writer each round, the same writer
+/// setting for both), with how many versions per key the snapshot walked and how many writes
+/// landed during each scan. Each map is scanned once, untimed, before the rounds: the first full
+/// scan of a `SkipListMap` records the fence keys later scans split their walk at.
+fn scan_rates() {
+    const ROUNDS: usize = 7;
+    let n = 1 << 20;
+    let in_order: Vec<u64> = (0..n as u64).collect();
+    let random = keys(n);
+    let paces = [
+        Pace::None,
+        Pace::PerSecond(100_000),
+        Pace::PerSecond(1_000_000),
+        Pace::FlatOut,
+    ];
+    println!(
+        "scan_rates: full scans of {n} u64 keys, {ROUNDS} interleaved rounds per setting; the \
+         writer overwrites random keys; medians (min-max) in M entries/s of wall time"
+    );
+    // The writer overwrites random keys of the map, whichever the fill order.
+    let overwrite_in_order: Vec<u64> = random.iter().map(|k| k % n as u64).collect();
+    let settings = [
+        ("key order", &in_order, &overwrite_in_order, 0),
+        ("random order", &random, &random, 0),
+        (
+            "key order, then 2M random overwrites",
+            &in_order,
+            &overwrite_in_order,
+            2 * n,
+        ),
+    ];
+    for (layout, fill, overwrite, churn) in settings {
+        println!("  filled in {layout}:");
+        let mut maps = None;
+        for pace in paces {
+            // Fresh maps for every writer setting, except after churn: a churned map is in its
+            // steady state, which a few more writes do not change.
+            if churn == 0 || maps.is_none() {
+                let (map, raw_map) = (versioned(fill), raw(fill));
+                for i in 0..churn {
+                    let k = overwrite[i % n];
+                    map.insert(k, k);
+                    raw_map.insert(k, k);
+                }
+                maps = Some((map, raw_map));
+            }
+            let (map, raw_map) = maps.as_ref().expect("filled above");
+            let scan_ours = || {
+                let snapshot = map.snapshot();
+                let mut seen = 0usize;
+                snapshot.for_each(|_, v| {
+                    black_box(v);
+                    seen += 1;
+                });
+                seen
+            };
+            let scan_raw = || {
+                let mut seen = 0usize;
+                for entry in raw_map.iter() {
+                    black_box(entry.value());
+                    seen += 1;
+                }
+                seen
+            };
+            assert_eq!(scan_ours(), n, "a snapshot of {n} keys");
+            scan_raw();
+            let (mut ours_cursor, mut raw_cursor) = (0, 0);
+            let (mut ours, mut theirs, mut ours_cpu, mut raw_cpu) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut walked, mut writes_ours, mut writes_raw) =
+                (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..ROUNDS {
+                let write_versioned: fn(&Versioned, u64, u64) = |m, k, v| {
+                    m.insert(k, v);
+                };
+                let ((r, cpu, versions), w) = while_writing_paced(
+                    map,
+                    overwrite,
+                    &mut ours_cursor,
+                    pace,
+                    write_versioned,
+                    || {
+                        let before = map.version_count();
+                        let (r, cpu) = timed_scan(scan_ours);
+                        (r, cpu, (before + map.version_count()) as f64 / 2.0)
+                    },
+                );
+                ours.push(r / 1e6);
+                ours_cpu.push(cpu);
+                walked.push(versions / n as f64);
+                writes_ours.push(w as f64);
+                let write_raw: fn(&Raw, u64, u64) = |m, k, v| {
+                    m.insert(k, v);
+                };
+                let ((r, cpu), w) = while_writing_paced(
+                    raw_map,
+                    overwrite,
+                    &mut raw_cursor,
+                    pace,
+                    write_raw,
+                    || timed_scan(scan_raw),
+                );
+                theirs.push(r / 1e6);
+                raw_cpu.push(cpu);
+                writes_raw.push(w as f64);
+            }
+            let (o, omin, omax) = spread(&mut ours);
+            let (t, tmin, tmax) = spread(&mut theirs);
+            let (oc, _, _) = spread(&mut ours_cpu);
+            let (tc, _, _) = spread(&mut raw_cpu);
+            let (wk, _, _) = spread(&mut walked);
+            let (wo, _, _) = spread(&mut writes_ours);
+            let (wr, _, _) = spread(&mut writes_raw);
+            println!(
+                "    {:<30} snapshot {o:6.2} ({omin:.2}-{omax:.2}) on-CPU {oc:.2}, {wk:.2} versions/key, \
+                 {wo:.0} writes/scan | raw live {t:6.2} ({tmin:.2}-{tmax:.2}) on-CPU {tc:.2}, {wr:.0} writes/scan",
+                pace.label(),
+            );
+        }
+    }
+}
+
 fn main() {
     // The first argument that is not a flag filters, as criterion's own filter does.
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let wants = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    if wants("scan_rates") && filter.is_some() {
+        scan_rates();
+        return;
+    }
     if filter.is_none() || !wants("ratios") {
         let mut criterion = Criterion::default().configure_from_args();
         point_ops(&mut criterion, "raw_skipmap", raw, RAW);
