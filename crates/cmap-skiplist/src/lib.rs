@@ -92,42 +92,70 @@
 //!
 //! Scans are memory-latency bound: a skip list's nodes lie in memory in allocation order, so a
 //! scan of keys inserted in key order (ids, timestamps) walks memory almost sequentially, while
-//! keys inserted or overwritten in random order cost a cache miss per node, for `SkipMap` too. A
-//! scan running while writers overwrite keys also walks the versions they add, and the versions
-//! earlier snapshots kept, until their key is written again or `compact` runs.
+//! keys inserted in random order cost a cache miss per node, for `SkipMap` too. A writer that
+//! overwrites random keys moves each key it writes to a new node at a random address, so after
+//! about two overwrites per key a map filled in key order is as scattered as one filled at
+//! random. A single walk then waits for one miss per node (5-7.5 M entries/s here, for either
+//! map); walking 8 stretches at once keeps 8 misses in flight. A scan also walks the versions that
+//! writers add during it and that earlier snapshots kept (collected when their key is next
+//! written, or by `compact`): 1.01-1.14 versions per key in the runs below, 1.20-1.35 before
+//! scans walked in stretches, when each scan took longer.
 //!
-//! Measured on a shared 2-core machine, medians (criterion's, or of interleaved rounds for the
-//! ratios), 1M `u64` keys unless stated:
+//! Measured on a shared 2-core machine (AMD EPYC), medians, 1M `u64` keys unless stated. Full
+//! scans, a snapshot against a raw `SkipMap`'s live iteration (not a snapshot), interleaved
+//! round by round in one run, a fresh snapshot and writer thread per round, the writer
+//! overwriting random keys on the other core, medians of 7 rounds in M entries/s (`-- scan_rates`,
+//! the scanning thread was on a CPU for 0.83-1.0 of the wall time):
+//!
+//! | map filled in | writer | `SkipListMap` snapshot | raw `SkipMap` live | one walk, before |
+//! |---|---|---|---|---|
+//! | key order | none | 107 | 32 | 336 |
+//! | key order | 100K writes/s | 110 | 31 | 327 |
+//! | key order | 1M writes/s (reaches ~0.6M) | 79 | 22 | 201 |
+//! | key order | flat out | 46 | 16 | 27 |
+//! | random order | none | 25 | 5.8 | 6.1 |
+//! | random order | 100K writes/s | 23 | 6.2 | 5.5 |
+//! | random order | 1M writes/s | 22 | 6.3 | 4.5 |
+//! | random order | flat out | 22 (rounds 19-24) | 6.2 | 4.9 |
+//! | key order, then 2M random overwrites | none | 25 | 6.5 | 7.6 |
+//! | key order, then 2M random overwrites | 100K writes/s | 24 | 6.5 | 7.2 |
+//! | key order, then 2M random overwrites | 1M writes/s | 20 | 6.4 | 6.4 |
+//! | key order, then 2M random overwrites | flat out | 16 (rounds 13-23) | 6.0 | 5.2 |
+//!
+//! The last column is the same run of the commit before scans walked in stretches. Repeat runs
+//! of the flat-out rows gave 22.4 (random order) and 12.9 and 22.4 (after 2M overwrites), with
+//! single rounds down to 8.0 when another process held a core: 10 M entries/s under a flat-out
+//! writer is met in the medians, not in every round. Where nodes lie in key order, the stretches
+//! cost a third of the speed of one walk (107 against 336 M entries/s with no writer): the
+//! processor's prefetchers follow one walk through memory in order but not 8 interleaved, and
+//! fetching ahead by hand when a stretch moves in order did not help (105).
 //!
 //! | | `SkipListMap` | raw `SkipMap` |
 //! |---|---|---|
-//! | `get`, interleaved ratio | 0.91x (rounds 0.76-1.04) | 1 |
-//! | `insert` of absent keys, interleaved ratio | 0.83x (rounds 0.71-1.09) | 1 |
-//! | full scan, random fill order, while a writer overwrites random keys, interleaved ratio | 0.84x (rounds 0.73-1.21, a busy run): 2.82 M entries/s | 1: 3.37 M entries/s (live iteration, not a snapshot) |
-//! | `get` / `insert` / `remove` / `upsert` | 1.55 / 1.72 / 1.73 / 3.29 us | 1.53 / 1.56 / 1.67 / 1.98 us |
+//! | `get`, interleaved ratio | 0.90x (rounds 0.73-0.96) | 1 |
+//! | `insert` of absent keys, interleaved ratio | 0.85x (rounds 0.78-1.02) | 1 |
+//! | full scan, random fill, writer flat out, interleaved ratio | 3.07x (rounds 0.97-3.69): 19.5 M entries/s | 1: 6.35 M entries/s |
+//! | `get` / `insert` / `remove` / `upsert` (earlier runs; unchanged since) | 1.55 / 1.72 / 1.73 / 3.29 us | 1.53 / 1.56 / 1.67 / 1.98 us |
 //! | the same at 1K keys, in cache | 59 / 243 / 216 / 515 ns | 28 / 135 / 142 / 351 ns |
 //! | take and drop a snapshot | 43 ns | - |
-//! | full snapshot scan, key fill order | 301 M entries/s | - |
-//! | the same, criterion, while a writer overwrites random keys | 3.9 M entries/s | 8.9 M entries/s (live iteration) |
-//! | full snapshot scan, random fill order | 5.6 M entries/s | - |
-//! | the same, criterion, while a writer overwrites random keys | 4.1 M entries/s | 4.0 M entries/s (live iteration) |
+//! | criterion: full snapshot scan, key fill order | 66.5 M entries/s (one walk: 258) | - |
+//! | the same while a writer overwrites flat out | 17.7 M entries/s (one walk: 3.5) | 10.9 M entries/s (live) |
+//! | criterion: full snapshot scan, random fill order | 22.0 M entries/s (one walk: 4.7) | - |
+//! | the same while a writer overwrites flat out | 12.0 M entries/s (one walk: 1.9) | 3.0 M entries/s (live) |
 //! | bytes after 10M churn ops / fresh map, same contents | 1.000x (56 bytes per entry) | 40 bytes per entry |
 //!
-//! The four scan rows come from one busy run (`-- filled_in --warm-up-time 1 --measurement-time
-//! 3`), the raw map's figures beside ours from the same run; a `-- skiplist_snapshots` run just
-//! before scans called their closure in place, instead of copying 1024 entries out per pin, gave
-//! 154 / 2.6 (raw 3.7) / 5.3 / 2.1 (raw 2.9) M entries/s. A scan while a writer overwrites random
-//! keys stays far below 10 M entries/s for both maps: every overwrite allocates a node at a
-//! random address, so after a while even a map filled in key order is walked a cache miss per
-//! node. Under criterion the writer runs through every iteration, so each scan also walks the
-//! versions that the snapshots of earlier iterations kept, until their key is written again; the
-//! interleaved ratio starts each round with a fresh writer. An overwrite (`upsert` above) pays
-//! for a deferred search that removes the version it replaced, where `SkipMap` swaps the node in
-//! place. In cache (1K keys), the trait-object comparisons and
+//! The criterion rows come from one busy run of each commit (`-- filled_in --warm-up-time 1
+//! --measurement-time 3`); under criterion the writer keeps running from one measurement to the
+//! next on the same map, so how scattered the map is, and so the figure, depends on how long
+//! the writer has run: the `scan_rates` table controls for that with fresh and churned maps.
+//! An overwrite (`upsert` above) pays for a deferred search that removes the version it replaced,
+//! where `SkipMap` swaps the node in place. In cache (1K keys), the trait-object comparisons and
 //! the watermark of a versioned lookup show. The figures come from:
 //!
 //! ```sh
-//! cargo bench -p cmap-benches --bench skiplist && cargo bench -p cmap-benches --bench skiplist_memory
+//! cargo bench -p cmap-benches --bench skiplist                   # criterion, then the ratios
+//! cargo bench -p cmap-benches --bench skiplist -- scan_rates     # the scan table
+//! cargo bench -p cmap-benches --bench skiplist_memory
 //! ```
 //!
 //! # Testing
