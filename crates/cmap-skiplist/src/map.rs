@@ -413,6 +413,10 @@ const LANES: usize = 8;
 /// A full scan records every `FENCE_EVERY`-th key it visits as a fence for later scans.
 const FENCE_EVERY: usize = 512;
 
+/// A chunk whose nodes lay in memory in key order, at least 31 steps of 32 and over at least
+/// this many steps, has the next chunk walked in one lane.
+const IN_ORDER_SAMPLE: usize = 32;
+
 /// How many entries the first chunk of a scan visits: a scan that stops early (the first few
 /// keys of a range) walks no more than it needs before its closure can break.
 const FIRST_CHUNK: usize = 64;
@@ -448,20 +452,30 @@ where
     let mut visited = 0usize;
     let mut from: Bound<K> = range.start_bound().cloned();
     let mut chunk = 0u32;
+    // Whether the last chunk found its nodes in memory in key order.
+    let mut in_order = false;
     loop {
         // The fences after `from` and before `end` split the chunk into lanes; the chunks of a
-        // scan's start use fewer lanes, so that an early break wastes little.
-        let lanes = LANES.min(1 << chunk);
+        // scan's start use fewer lanes, so that an early break wastes little. Where nodes lie in
+        // memory in key order, one walk is faster: the processor prefetches ahead of it, and
+        // loses track of several interleaved.
+        let one_walk = chunk > 0 && in_order;
+        let lanes = if one_walk { 1 } else { LANES.min(1 << chunk) };
+        let first_chunk = chunk == 0;
         chunk = chunk.saturating_add(1);
         let first = match &from {
             Bound::Unbounded => 0,
             Bound::Included(key) | Bound::Excluded(key) => fences.partition_point(|f| f <= key),
         };
-        let splits: Vec<&K> = fences[first..]
-            .iter()
-            .take_while(|f| below_end(*f, end))
-            .take(lanes)
-            .collect();
+        let splits: Vec<&K> = if one_walk {
+            Vec::new()
+        } else {
+            fences[first..]
+                .iter()
+                .take_while(|f| below_end(*f, end))
+                .take(lanes)
+                .collect()
+        };
         let mut bounds = Vec::with_capacity(lanes + 1);
         let mut start = from.as_ref();
         for &split in &splits {
@@ -473,7 +487,7 @@ where
         if to_the_end {
             bounds.push((start, end));
         }
-        let limit = if lanes == 1 {
+        let limit = if first_chunk {
             FIRST_CHUNK
         } else {
             SCAN_CHUNK / bounds.len()
@@ -483,6 +497,9 @@ where
             // Pin before reading the seq: see `get_with`.
             let seq = at();
             let walked = inner.versions.walk_lanes(&bounds, seq, limit, guard);
+            let steps: usize = walked.iter().map(|lane| lane.steps).sum();
+            let sequential: usize = walked.iter().map(|lane| lane.in_order).sum();
+            in_order = steps >= IN_ORDER_SAMPLE && sequential * 32 >= steps * 31;
             let mut resume = None;
             for lane in &walked {
                 for &(key, value) in &lane.out {

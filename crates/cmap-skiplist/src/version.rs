@@ -205,6 +205,9 @@ where
                     decided: None,
                     out: Vec::with_capacity(limit.min(1024)),
                     full: false,
+                    last: 0,
+                    steps: 0,
+                    in_order: 0,
                 }
             })
             .collect();
@@ -353,7 +356,17 @@ pub(crate) struct Lane<'a, 'g, 'b, K, V> {
     pub(crate) out: Vec<(&'g K, &'g V)>,
     /// The lane stopped at its limit, before its end: the scan resumes after its last entry.
     pub(crate) full: bool,
+    /// The address of the node looked at last.
+    last: usize,
+    /// How many nodes the lane looked at.
+    pub(crate) steps: usize,
+    /// How many of them lay a short step forward in memory from the one before.
+    pub(crate) in_order: usize,
 }
+
+/// The largest step forward in memory from one node to the next that counts as walking memory
+/// in order.
+const SEQUENTIAL_STRIDE: usize = 512;
 
 impl<'a, 'g, K: Ord, V> Lane<'a, 'g, '_, K, V> {
     /// Looks at one node and moves on.
@@ -363,6 +376,12 @@ impl<'a, 'g, K: Ord, V> Lane<'a, 'g, '_, K, V> {
             return;
         };
         let version = entry.key();
+        let here = (version as *const VersionKey<K>).addr();
+        if here.wrapping_sub(self.last) <= SEQUENTIAL_STRIDE {
+            self.in_order += 1;
+        }
+        self.steps += 1;
+        self.last = here;
         if !below_end(&version.key, self.end) {
             return;
         }
