@@ -88,7 +88,10 @@
 //!   turn, while 8 walks keep 8 misses in flight. Each stretch costs one search and its entries
 //!   are buffered (two pointers each) until the stretches before it are handed to the closure.
 //!   The first full scan of a map has no fences and walks one node at a time; stale fences (the
-//!   map changed a lot since) only unbalance the stretches.
+//!   map changed a lot since) only unbalance the stretches. Where a chunk finds its nodes in
+//!   memory in key order (31 steps in 32 a short step forward: a map filled in key order and
+//!   barely overwritten since), the next chunk is one walk, which the processor's prefetchers
+//!   follow, where they lose track of 8 interleaved walks.
 //!
 //! Scans are memory-latency bound: a skip list's nodes lie in memory in allocation order, so a
 //! scan of keys inserted in key order (ids, timestamps) walks memory almost sequentially, while
@@ -98,56 +101,59 @@
 //! random. A single walk then waits for one miss per node (5-7.5 M entries/s here, for either
 //! map); walking 8 stretches at once keeps 8 misses in flight. A scan also walks the versions that
 //! writers add during it and that earlier snapshots kept (collected when their key is next
-//! written, or by `compact`): 1.01-1.14 versions per key in the runs below, 1.20-1.35 before
+//! written, or by `compact`): 1.00-1.11 versions per key in the runs below, 1.20-1.35 before
 //! scans walked in stretches, when each scan took longer.
 //!
-//! Measured on a shared 2-core machine (AMD EPYC), medians, 1M `u64` keys unless stated. Full
-//! scans, a snapshot against a raw `SkipMap`'s live iteration (not a snapshot), interleaved
-//! round by round in one run, a fresh snapshot and writer thread per round, the writer
-//! overwriting random keys on the other core, medians of 7 rounds in M entries/s (`-- scan_rates`,
-//! the scanning thread was on a CPU for 0.83-1.0 of the wall time):
+//! Measured on a shared 2-core machine (AMD EPYC), 1M `u64` keys unless stated. Full scans, a
+//! snapshot against a raw `SkipMap`'s live iteration (not a snapshot), interleaved round by round
+//! in one run, a fresh snapshot and writer thread per round, the writer overwriting random keys
+//! on the other core, in M entries/s: the median of three runs' medians of 7 rounds, with the
+//! range of those three medians (`-- scan_rates`; the scanning thread was on a CPU for 0.72-1.0
+//! of the wall time; a writer paced at 1M writes/s reaches about 0.6M):
 //!
 //! | map filled in | writer | `SkipListMap` snapshot | raw `SkipMap` live | one walk, before |
 //! |---|---|---|---|---|
-//! | key order | none | 107 | 32 | 336 |
-//! | key order | 100K writes/s | 110 | 31 | 327 |
-//! | key order | 1M writes/s (reaches ~0.6M) | 79 | 22 | 201 |
-//! | key order | flat out | 46 | 16 | 27 |
-//! | random order | none | 25 | 5.8 | 6.1 |
-//! | random order | 100K writes/s | 23 | 6.2 | 5.5 |
-//! | random order | 1M writes/s | 22 | 6.3 | 4.5 |
-//! | random order | flat out | 22 (rounds 19-24) | 6.2 | 4.9 |
-//! | key order, then 2M random overwrites | none | 25 | 6.5 | 7.6 |
-//! | key order, then 2M random overwrites | 100K writes/s | 24 | 6.5 | 7.2 |
-//! | key order, then 2M random overwrites | 1M writes/s | 20 | 6.4 | 6.4 |
-//! | key order, then 2M random overwrites | flat out | 16 (rounds 13-23) | 6.0 | 5.2 |
+//! | key order | none | 205 (148-205) | 30 | 336 |
+//! | key order | 100K writes/s | 172 (125-181) | 29 | 327 |
+//! | key order | 1M writes/s | 86 (80-89) | 19 | 201 |
+//! | key order | flat out | 35 (31-44) | 15 | 27 |
+//! | random order | none | 24 (19-24) | 5.5 | 6.1 |
+//! | random order | 100K writes/s | 21 (17-23) | 5.6 | 5.5 |
+//! | random order | 1M writes/s | 18 (15-19) | 5.7 | 4.5 |
+//! | random order | flat out | 19 (16-22) | 6.0 | 4.9 |
+//! | key order, then 2M random overwrites | none | 23 (16-25) | 6.7 | 7.6 |
+//! | key order, then 2M random overwrites | 100K writes/s | 20 (17-23) | 5.8 | 7.2 |
+//! | key order, then 2M random overwrites | 1M writes/s | 22 (13-22) | 5.9 | 6.4 |
+//! | key order, then 2M random overwrites | flat out | 20 (14-21) | 6.1 | 5.2 |
 //!
-//! The last column is the same run of the commit before scans walked in stretches. Repeat runs
-//! of the flat-out rows gave 22.4 (random order) and 12.9 and 22.4 (after 2M overwrites), with
-//! single rounds down to 8.0 when another process held a core: 10 M entries/s under a flat-out
-//! writer is met in the medians, not in every round. Where nodes lie in key order, the stretches
-//! cost a third of the speed of one walk (107 against 336 M entries/s with no writer): the
-//! processor's prefetchers follow one walk through memory in order but not 8 interleaved, and
-//! fetching ahead by hand when a stretch moves in order did not help (105).
+//! The last column is one run of the code before scans walked in stretches, in the same
+//! conditions. In these three runs no single round of a flat-out row fell below 12.6 M
+//! entries/s; earlier runs on a busier machine, with another process holding a core for half
+//! the scan, had rounds down to 6-8. Where nodes lie in key order, the chunked walk (entries
+//! buffered, the first chunks in stretches) still costs speed against the plain walk (205 against
+//! 336 M entries/s with no writer); walking that layout in 8 stretches throughout gave about 100.
 //!
 //! | | `SkipListMap` | raw `SkipMap` |
 //! |---|---|---|
-//! | `get`, interleaved ratio | 0.90x (rounds 0.73-0.96) | 1 |
-//! | `insert` of absent keys, interleaved ratio | 0.85x (rounds 0.78-1.02) | 1 |
-//! | full scan, random fill, writer flat out, interleaved ratio | 3.07x (rounds 0.97-3.69): 19.5 M entries/s | 1: 6.35 M entries/s |
+//! | `get`, interleaved ratio | 0.87x (rounds 0.82-0.94) | 1 |
+//! | `insert` of absent keys, interleaved ratio | 0.81x (rounds 0.68-0.92) | 1 |
+//! | full scan, random fill, writer flat out, interleaved ratio | 3.04x (rounds 0.94-3.74; the lowest is the map's first scan, before it has fences): 19.1 M entries/s | 1: 6.25 M entries/s |
 //! | `get` / `insert` / `remove` / `upsert` (earlier runs; unchanged since) | 1.55 / 1.72 / 1.73 / 3.29 us | 1.53 / 1.56 / 1.67 / 1.98 us |
 //! | the same at 1K keys, in cache | 59 / 243 / 216 / 515 ns | 28 / 135 / 142 / 351 ns |
 //! | take and drop a snapshot | 43 ns | - |
-//! | criterion: full snapshot scan, key fill order | 66.5 M entries/s (one walk: 258) | - |
-//! | the same while a writer overwrites flat out | 17.7 M entries/s (one walk: 3.5) | 10.9 M entries/s (live) |
-//! | criterion: full snapshot scan, random fill order | 22.0 M entries/s (one walk: 4.7) | - |
-//! | the same while a writer overwrites flat out | 12.0 M entries/s (one walk: 1.9) | 3.0 M entries/s (live) |
+//! | criterion: full snapshot scan, key fill order | 172 M entries/s (one walk: 258) | - |
+//! | the same while a writer overwrites flat out | 18.1 M entries/s (one walk: 3.5) | 10.7 M entries/s (live; 8.3 in the run of one walk) |
+//! | criterion: full snapshot scan, random fill order | 18.1 M entries/s (one walk: 4.7) | - |
+//! | the same while a writer overwrites flat out | 14.2 M entries/s (one walk: 1.9) | 5.9 M entries/s (live; 2.1 in the run of one walk) |
 //! | bytes after 10M churn ops / fresh map, same contents | 1.000x (56 bytes per entry) | 40 bytes per entry |
 //!
-//! The criterion rows come from one busy run of each commit (`-- filled_in --warm-up-time 1
-//! --measurement-time 3`); under criterion the writer keeps running from one measurement to the
-//! next on the same map, so how scattered the map is, and so the figure, depends on how long
-//! the writer has run: the `scan_rates` table controls for that with fresh and churned maps.
+//! The criterion rows come from one run of each version (`-- filled_in --warm-up-time 1
+//! --measurement-time 3`; the run of one walk was the busier, see the raw map's figures). Under
+//! criterion the writer keeps running from one measurement to the next on the same map, so how
+//! scattered the map is, and so the figure, depends on how long the writer has run: the
+//! `scan_rates` table controls for that with fresh and churned maps. The memory row is from a
+//! run after scans walked in stretches (fences are one key per 512 entries, recorded by full
+//! scans).
 //! An overwrite (`upsert` above) pays for a deferred search that removes the version it replaced,
 //! where `SkipMap` swaps the node in place. In cache (1K keys), the trait-object comparisons and
 //! the watermark of a versioned lookup show. The figures come from:
