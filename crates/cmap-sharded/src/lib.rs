@@ -165,9 +165,14 @@
 //! So on this run the map is behind dashmap on 11 of the 12 rows, by 4-25%, with wide spreads
 //! (the machine was shared with other work; the harness flagged most single-thread points as
 //! noisy). The single-thread rapid-grow gap is the incremental resize's extra work (see
-//! `# Resizing`: blocking resizes close most of it). The read and exchange gaps have no cause
-//! found in the profile and are not stable across runs: the crate bench's `mixes` table, measured
-//! the same day, put read-heavy at 0.94-1.04 and exchange at 0.92-0.99 of dashmap.
+//! `# Resizing`: blocking resizes close most of it). The single-thread read and exchange gaps
+//! have no cause found in the profile, yet they repeat under the harness: four more runs of
+//! read-heavy and exchange on uniform keys, either map going first and with the lookup forced
+//! inline into the harness's loop, gave 0.73-0.85. Outside the harness they do not show: the
+//! crate bench's `mixes` table put read-heavy at 0.94-1.04 and exchange at 0.92-0.99 of dashmap
+//! the same day, and a standalone program driving both maps (16 shards, 1 thread, CPU time, 7
+//! rounds, several runs) read-heavy at 0.89-1.32 and exchange at 0.92-1.02, with spreads of ±20%
+//! and more.
 //!
 //! Insert latency while growing from empty to 1M entries, each insert timed (the crate bench,
 //! median of 5 rounds), p99.99 / max: 1 thread 33 us / 0.33 ms against dashmap's 44 us /
