@@ -11,56 +11,18 @@
 //! cargo bench -p cmap-benches --bench skiplist_memory -- 1000000  # number of churn operations
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
 use cmap_core::{ConcurrentMap, Ordered};
 use cmap_skiplist::SkipListMap;
 use crossbeam_skiplist::SkipMap;
 
-/// The system allocator, counting the bytes currently allocated.
-struct Counting;
-
-static ALLOCATED: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so `System`'s
-// guarantees carry over; the counter has no effect on the memory handed out.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's layout, which meets `alloc`'s contract.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            ALLOCATED.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `alloc` above, that is by `System`, with `layout`.
-        unsafe { System.dealloc(ptr, layout) };
-        ALLOCATED.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: `ptr` and `layout` come from this allocator, that is from `System`.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            ALLOCATED.fetch_add(
-                new_size as isize - layout.size() as isize,
-                Ordering::Relaxed,
-            );
-        }
-        new
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: cmap_alloc::CountingAlloc = cmap_alloc::CountingAlloc;
 
 fn allocated() -> isize {
-    ALLOCATED.load(Ordering::Relaxed)
+    cmap_alloc::live_bytes() as isize
 }
 
 /// Runs crossbeam's deferred work until it stops releasing memory. Each flush seals a bag of its
