@@ -202,7 +202,6 @@ pub(crate) fn build(data: &Dataset, args: &ReportArgs, contents: &Contents) -> D
             })
             .ok()
         });
-        // No let chains: the workspace promises Rust 1.85.
         if let (Some(name), true) = (input.file_name(), parent.is_some() && parent == here) {
             let name = name.to_string_lossy().into_owned();
             files.push(vec![
