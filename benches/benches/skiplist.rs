@@ -349,7 +349,7 @@ fn while_writing_paced<M: Sync, R>(
                 write(map, keys[(from + i as usize) % keys.len()], i);
                 i += 1;
                 if let Pace::PerSecond(rate) = pace
-                    && i % 32 == 0
+                    && i.is_multiple_of(32)
                 {
                     let due = Duration::from_secs_f64(i as f64 / rate as f64);
                     let now = start.elapsed();

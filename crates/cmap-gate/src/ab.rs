@@ -46,7 +46,7 @@ impl Selection {
 /// The order of the two builds in round `index` of attempt `attempt`.
 pub fn round_order(order: Order, seed: u64, attempt: u32, index: usize) -> [Side; 2] {
     let base_first = match order {
-        Order::Abba => index % 2 == 0,
+        Order::Abba => index.is_multiple_of(2),
         Order::Random => {
             // One generator per round keeps the order of round i independent of how many rounds
             // ran before it, so a shorter reproduction sees the same order.

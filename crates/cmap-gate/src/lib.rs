@@ -467,13 +467,12 @@ fn ab_mode(args: &GateArgs, mut config: Config) -> Result<GateReport, GateError>
         let retry = ab::measure(&base, &head, &config, &again, &config.harness_args, 1)?;
         let (retry_ratios, _) = ab::ratios(&retry);
         for (id, list) in &mut attempts {
-            if list[0].verdict == Verdict::Fail {
-                if let Some(a) = retry_ratios
+            if list[0].verdict == Verdict::Fail
+                && let Some(a) = retry_ratios
                     .get(id)
                     .and_then(|r| ab::attempt(&config, id, 1, r.clone()))
-                {
-                    list.push(a);
-                }
+            {
+                list.push(a);
             }
         }
         rounds.extend(retry);

@@ -508,7 +508,7 @@ where
                     }
                     visited += 1;
                     if let Some(recorded) = &mut recorded
-                        && visited % FENCE_EVERY == 0
+                        && visited.is_multiple_of(FENCE_EVERY)
                     {
                         recorded.push(key.clone());
                     }

@@ -78,7 +78,7 @@ where
                                 "reader {r}: snapshot went back from {last} keys to {n}"
                             );
                             last = n;
-                            if taken % 8 == 0 && kept.len() < 64 {
+                            if taken.is_multiple_of(8) && kept.len() < 64 {
                                 kept.push((snapshot, n));
                             }
                             taken += 1;

@@ -154,7 +154,7 @@ fn latest_scans_see_every_stable_key_once() {
                 let mut i = 0u64;
                 while !done.load(Ordering::Acquire) {
                     let k = ((i * 7919) % 4_000) | 1;
-                    if i % 2 == 0 {
+                    if i.is_multiple_of(2) {
                         map.insert(k, k);
                     } else {
                         map.remove(&k);
