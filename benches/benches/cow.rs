@@ -21,8 +21,6 @@
 //! cargo bench -p cmap-benches --bench cow -- memory_per_entry   # the memory table only
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::hint::black_box;
 use std::ops::ControlFlow;
 use std::sync::Barrier;
@@ -284,43 +282,12 @@ fn iterate(c: &mut Criterion) {
 }
 
 /// Counts the bytes the calling thread holds, so the memory table can weigh each map built on it.
-struct Counting;
-
-thread_local! {
-    static NET_BYTES: Cell<isize> = const { Cell::new(0) };
-}
-
-fn count(bytes: isize) {
-    // During thread teardown the counter may be gone; those bytes belong to no measurement.
-    let _ = NET_BYTES.try_with(|net| net.set(net.get() + bytes));
-}
+#[global_allocator]
+static ALLOCATOR: cmap_alloc::ThreadCountingAlloc = cmap_alloc::ThreadCountingAlloc;
 
 fn net_bytes() -> isize {
-    NET_BYTES.with(Cell::get)
+    cmap_alloc::thread_net_bytes() as isize
 }
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the counter is a thread-local
-// `Cell` with a const initializer, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size() as isize);
-        // SAFETY: the caller's contract for `layout` is passed on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        count(-(layout.size() as isize));
-        // SAFETY: `ptr` came from `System.alloc` with this `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(new_size as isize - layout.size() as isize);
-        // SAFETY: `ptr` came from `System` with `layout`; the caller guarantees `new_size`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 /// Bytes per entry held by a map of `n` entries that `build` makes, inserting one key at a time.
 fn bytes_per_entry<M>(n: usize, build: impl FnOnce(&[u64]) -> M) -> f64 {

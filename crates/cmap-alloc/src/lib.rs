@@ -1,4 +1,4 @@
-//! A counting global allocator.
+//! Counting global allocators.
 //!
 //! [`CountingAlloc`] delegates every call to the system allocator and counts bytes and calls on
 //! the side. A binary, bench or test installs it with `#[global_allocator]`; the counters are read
@@ -159,4 +159,74 @@ pub fn is_installed() -> bool {
     let probe = std::hint::black_box(Box::new(0u64));
     drop(probe);
     thread_allocations() != before
+}
+
+thread_local! {
+    // As `MY_SLOT`: const-initialized, no destructor, so reading it never allocates.
+    static THREAD_NET_BYTES: Cell<i64> = const { Cell::new(0) };
+}
+
+/// The system allocator, counting exactly what each thread allocates minus what it frees, in a
+/// plain thread-local cell.
+///
+/// Where [`CountingAlloc`] answers "how much does the process hold" for any number of threads,
+/// this one answers "how much did *this* thread's work leave allocated" exactly, whatever other
+/// threads do meanwhile: what a test needs that measures one map while other tests run beside it
+/// in the same binary. A block freed on another thread than the one that allocated it is
+/// counted against the freeing thread.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ThreadCountingAlloc;
+
+fn add_thread_bytes(bytes: i64) {
+    // During thread teardown the cell may be gone; those bytes belong to no measurement.
+    let _ = THREAD_NET_BYTES.try_with(|net| net.set(net.get() + bytes));
+}
+
+/// Bytes allocated minus bytes freed by the calling thread so far, under [`ThreadCountingAlloc`].
+pub fn thread_net_bytes() -> i64 {
+    THREAD_NET_BYTES.with(Cell::get)
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged and returns its
+// result unchanged, so `System`'s guarantees carry over; the bookkeeping touches only a const
+// thread-local cell, which neither allocates nor unwinds.
+unsafe impl GlobalAlloc for ThreadCountingAlloc {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            add_thread_bytes(layout.size() as i64);
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            add_thread_bytes(layout.size() as i64);
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by this allocator (so by `System`) with `layout`, as the
+        // caller guarantees.
+        unsafe { System.dealloc(ptr, layout) };
+        add_thread_bytes(-(layout.size() as i64));
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` and `layout` come from this allocator and `new_size` is valid, as the
+        // caller guarantees; `System` has the same contract.
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            add_thread_bytes(new_size as i64 - layout.size() as i64);
+        }
+        new
+    }
 }

@@ -67,54 +67,14 @@ pub mod hashers {
     }
 }
 
-/// A global allocator that counts, per thread, the bytes allocated minus the bytes freed, so a
-/// test can measure what it holds while other tests run on other threads.
+/// The global allocator counts, per thread, the bytes allocated minus the bytes freed, so a test
+/// can measure what it holds while other tests run on other threads.
 pub mod counting {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::cell::Cell;
-
-    #[derive(Debug)]
-    pub struct Counting;
-
-    thread_local! {
-        static NET_BYTES: Cell<isize> = const { Cell::new(0) };
-    }
-
-    fn add(bytes: isize) {
-        // During thread teardown the counter may be gone; those bytes belong to no test.
-        let _ = NET_BYTES.try_with(|net| net.set(net.get() + bytes));
-    }
+    #[global_allocator]
+    static ALLOCATOR: cmap_alloc::ThreadCountingAlloc = cmap_alloc::ThreadCountingAlloc;
 
     /// Bytes allocated minus bytes freed by the calling thread so far.
     pub fn net_bytes() -> isize {
-        NET_BYTES.with(Cell::get)
+        cmap_alloc::thread_net_bytes() as isize
     }
-
-    // SAFETY: every call is forwarded unchanged to the system allocator; the counter is a
-    // thread-local `Cell` with a const initializer, which never allocates.
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            add(layout.size() as isize);
-            // SAFETY: the caller's contract for `layout` is passed on unchanged.
-            unsafe { System.alloc(layout) }
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            add(-(layout.size() as isize));
-            // SAFETY: `ptr` came from `System.alloc` with this `layout`.
-            unsafe { System.dealloc(ptr, layout) }
-        }
-        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            add(layout.size() as isize);
-            // SAFETY: as for `alloc`.
-            unsafe { System.alloc_zeroed(layout) }
-        }
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            add(new_size as isize - layout.size() as isize);
-            // SAFETY: `ptr` came from `System` with `layout`; the caller guarantees `new_size`.
-            unsafe { System.realloc(ptr, layout, new_size) }
-        }
-    }
-
-    #[global_allocator]
-    static ALLOCATOR: Counting = Counting;
 }
