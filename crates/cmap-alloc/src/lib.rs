@@ -79,9 +79,67 @@ fn my_slot() -> &'static Slot {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CountingAlloc;
 
-impl CountingAlloc {
+/// What a counting allocator does beside forwarding each call to `System`.
+trait Record {
+    /// Called after a successful call: `added` bytes handed out, `removed` bytes given back, and
+    /// whether the call counts as an allocation (`alloc`, `alloc_zeroed`, `realloc`). It must
+    /// neither allocate nor unwind.
+    fn record(added: usize, removed: usize, counts_as_allocation: bool);
+}
+
+/// Implements `GlobalAlloc` for a [`Record`] type by forwarding every call to `System`.
+macro_rules! forward_to_system {
+    ($alloc:ty) => {
+        // SAFETY: every method forwards to `System` with the caller's arguments unchanged and
+        // returns its result unchanged, so `System`'s guarantees carry over; `Record::record`
+        // touches only atomics and const thread-locals, which neither allocate nor unwind.
+        unsafe impl GlobalAlloc for $alloc {
+            #[inline]
+            unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+                // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System`
+                // shares.
+                let ptr = unsafe { System.alloc(layout) };
+                if !ptr.is_null() {
+                    <$alloc as Record>::record(layout.size(), 0, true);
+                }
+                ptr
+            }
+
+            #[inline]
+            unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+                // SAFETY: as for `alloc`.
+                let ptr = unsafe { System.alloc_zeroed(layout) };
+                if !ptr.is_null() {
+                    <$alloc as Record>::record(layout.size(), 0, true);
+                }
+                ptr
+            }
+
+            #[inline]
+            unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+                // SAFETY: `ptr` was allocated by this allocator (so by `System`) with `layout`,
+                // as the caller guarantees.
+                unsafe { System.dealloc(ptr, layout) };
+                <$alloc as Record>::record(0, layout.size(), false);
+            }
+
+            #[inline]
+            unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+                // SAFETY: `ptr` and `layout` come from this allocator and `new_size` is valid, as
+                // the caller guarantees; `System` has the same contract.
+                let new = unsafe { System.realloc(ptr, layout, new_size) };
+                if !new.is_null() {
+                    <$alloc as Record>::record(new_size, layout.size(), true);
+                }
+                new
+            }
+        }
+    };
+}
+
+impl Record for CountingAlloc {
     #[inline]
-    fn record(&self, added: usize, removed: usize, counts_as_allocation: bool) {
+    fn record(added: usize, removed: usize, counts_as_allocation: bool) {
         let slot = my_slot();
         let delta = added as i64 - removed as i64;
         if delta != 0 {
@@ -93,49 +151,7 @@ impl CountingAlloc {
     }
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged and returns its
-// result unchanged, so `System`'s guarantees carry over; the bookkeeping touches only atomics and
-// a const thread-local, neither of which allocates or unwinds.
-unsafe impl GlobalAlloc for CountingAlloc {
-    #[inline]
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            self.record(layout.size(), 0, true);
-        }
-        ptr
-    }
-
-    #[inline]
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as for `alloc`.
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            self.record(layout.size(), 0, true);
-        }
-        ptr
-    }
-
-    #[inline]
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by this allocator (so by `System`) with `layout`, as the
-        // caller guarantees.
-        unsafe { System.dealloc(ptr, layout) };
-        self.record(0, layout.size(), false);
-    }
-
-    #[inline]
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: `ptr` and `layout` come from this allocator and `new_size` is valid, as the
-        // caller guarantees; `System` has the same contract.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            self.record(new_size, layout.size(), true);
-        }
-        new
-    }
-}
+forward_to_system!(CountingAlloc);
 
 /// Bytes currently allocated through [`CountingAlloc`] by the whole process.
 pub fn live_bytes() -> i64 {
@@ -177,56 +193,17 @@ thread_local! {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ThreadCountingAlloc;
 
-fn add_thread_bytes(bytes: i64) {
-    // During thread teardown the cell may be gone; those bytes belong to no measurement.
-    let _ = THREAD_NET_BYTES.try_with(|net| net.set(net.get() + bytes));
+impl Record for ThreadCountingAlloc {
+    #[inline]
+    fn record(added: usize, removed: usize, _counts_as_allocation: bool) {
+        // During thread teardown the cell may be gone; those bytes belong to no measurement.
+        let _ = THREAD_NET_BYTES.try_with(|net| net.set(net.get() + added as i64 - removed as i64));
+    }
 }
+
+forward_to_system!(ThreadCountingAlloc);
 
 /// Bytes allocated minus bytes freed by the calling thread so far, under [`ThreadCountingAlloc`].
 pub fn thread_net_bytes() -> i64 {
     THREAD_NET_BYTES.with(Cell::get)
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged and returns its
-// result unchanged, so `System`'s guarantees carry over; the bookkeeping touches only a const
-// thread-local cell, which neither allocates nor unwinds.
-unsafe impl GlobalAlloc for ThreadCountingAlloc {
-    #[inline]
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            add_thread_bytes(layout.size() as i64);
-        }
-        ptr
-    }
-
-    #[inline]
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as for `alloc`.
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            add_thread_bytes(layout.size() as i64);
-        }
-        ptr
-    }
-
-    #[inline]
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by this allocator (so by `System`) with `layout`, as the
-        // caller guarantees.
-        unsafe { System.dealloc(ptr, layout) };
-        add_thread_bytes(-(layout.size() as i64));
-    }
-
-    #[inline]
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: `ptr` and `layout` come from this allocator and `new_size` is valid, as the
-        // caller guarantees; `System` has the same contract.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            add_thread_bytes(new_size as i64 - layout.size() as i64);
-        }
-        new
-    }
 }
