@@ -53,8 +53,9 @@ export CMAP_SLOWDOWN_GET=locked:20
 # deviation of about 0.13. At 12 rounds and an 8% threshold, 7 gates caught both slowed
 # benchmarks in 0 of 7 (one interval or the other reached 0.93-1.05). Resampling those rounds
 # says 40 rounds and a 5% threshold put each interval's top below 0.95 in about 99% of
-# measurements, which the re-measurement and the two benchmarks need. Every A/A interval reached 0.99 or above, so
-# 5% keeps a wide margin against false fails. 40 rounds of 12 benchmarks: about 6 minutes a gate.
+# measurements, which the re-measurement and the two benchmarks need. Every A/A interval's top
+# reached 0.99 or above, so 5% keeps a wide margin against false fails. 40 rounds of 12
+# benchmarks: about 6 minutes a gate.
 # shellcheck disable=SC2046
 exec target/release/examples/selftest full --base "$base" --knob "$knob" --slow locked \
     "${lock[@]}" --aa-runs 5 --runs 10 -- "${benchmarks[@]}" $(run_for 0.1) --repeats 3 \

@@ -6,7 +6,7 @@
 //!    `PointOps` (`FullCopyMap` at 1K only: at 1M one of its writes copies 32 MB).
 //! 2. `cow_get_vs_hashbrown`: single-thread get, `CowMap` and unsynchronized `hashbrown` side by side.
 //! 3. `cow_read_2_threads`: read-only throughput, two threads reading the same map.
-//! 4. `cow_snapshot`: taking (and dropping) a snapshot.
+//! 4. `cow_take_snapshot`: taking (and dropping) a snapshot.
 //! 5. `cow_batch_10k/{65536,1048576}`: 10K overwrites in one batch against the same 10K writes
 //!    one by one.
 //! 6. `cow_iterate`: a full scan of a snapshot, by its iterator and by `Snapshot::scan`, with a
@@ -142,7 +142,7 @@ fn get_vs_hashbrown(c: &mut Criterion) {
         remove: |_, _| unreachable!(),
         upsert: |_, _| unreachable!(),
     };
-    group.bench_function("cow_snapshot", |b| {
+    group.bench_function("through_snapshot", |b| {
         b.iter_custom(|iters| time_get(&snapshot, through_snapshot, &present, iters))
     });
     group.finish();
@@ -204,7 +204,7 @@ fn read_2_threads(c: &mut Criterion) {
 
 fn snapshot(c: &mut Criterion) {
     let cow = cow_filled(&keys(MILLION));
-    let mut group = c.benchmark_group(format!("cow_snapshot/{MILLION}"));
+    let mut group = c.benchmark_group(format!("cow_take_snapshot/{MILLION}"));
     group.bench_function("cow_map", |b| b.iter(|| black_box(cow.snapshot())));
     group.finish();
 }
@@ -254,7 +254,7 @@ fn iterate(c: &mut Criterion) {
     group.throughput(Throughput::Elements(MILLION as u64));
     let cow = cow_filled(&present);
     let snapshot = cow.snapshot();
-    group.bench_function("cow_snapshot_iter", |b| {
+    group.bench_function("snapshot_iter", |b| {
         b.iter(|| {
             snapshot
                 .iter()
@@ -262,7 +262,7 @@ fn iterate(c: &mut Criterion) {
                 .fold(0u64, u64::wrapping_add)
         })
     });
-    group.bench_function("cow_snapshot_scan", |b| {
+    group.bench_function("snapshot_scan", |b| {
         b.iter(|| {
             let mut sum = 0u64;
             snapshot.scan(|_, v| {

@@ -76,7 +76,7 @@
 //! ## Figures
 //!
 //! At 2^20 `u64` keys, from `cargo bench -p cmap-benches --bench cow -- 'cow_get_vs_hashbrown|\
-//! cow_read_2_threads|cow_point/1048576/insert|cow_snapshot|cow_batch_10k/1048576' \
+//! cow_read_2_threads|cow_point/1048576/insert|cow_take_snapshot|cow_batch_10k/1048576' \
 //! --warm-up-time 1 --measurement-time 2` (medians of 5 runs, each under the shared bench lock, on
 //! a loaded 2-core machine: spreads are wide) and `-- memory_per_entry`:
 //!
