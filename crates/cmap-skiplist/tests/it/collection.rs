@@ -5,13 +5,20 @@ use cmap_skiplist::SkipListMap;
 
 /// Lets deferred removals run: they wait for every thread pinned when they were decided, and
 /// flushing from this thread advances the epoch once the others have moved on.
+///
+/// The other tests of this binary pin the epoch too, some for a whole scan, and a loaded machine
+/// can keep them on the CPU for seconds: so the wait is bounded by time, generously, not by a
+/// number of tries (10,000 tries once ran out here with 16 versions still pending).
 fn settle(map: &SkipListMap<u64, u64>, expected_versions: usize) {
-    for _ in 0..10_000 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
         if map.version_count() == expected_versions {
             return;
         }
-        crossbeam_epoch::pin().flush();
-        std::thread::yield_now();
+        for _ in 0..64 {
+            crossbeam_epoch::pin().flush();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
     assert_eq!(
         map.version_count(),
