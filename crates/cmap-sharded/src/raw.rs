@@ -79,6 +79,24 @@ pub(crate) struct Migration<K, V> {
     next_bucket: usize,
 }
 
+impl<K: Eq, V> Migration<K, V> {
+    /// The old table's probe, out of line: only lookups that miss the current table during a
+    /// resize make it, and keeping a second inlined probe out of every lookup leaves the read
+    /// path small enough to inline into callers' loops.
+    #[cold]
+    #[inline(never)]
+    fn get(&self, hash: u64, key: &K) -> Option<&V> {
+        self.old.find(hash, |e| e.0 == *key).map(|(_, v)| v)
+    }
+
+    /// [`get`](Self::get) for writing.
+    #[cold]
+    #[inline(never)]
+    fn get_mut(&mut self, hash: u64, key: &K) -> Option<&mut V> {
+        self.old.find_mut(hash, |e| e.0 == *key).map(|(_, v)| v)
+    }
+}
+
 impl<K, V> Shard<K, V> {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
@@ -121,24 +139,22 @@ impl<K, V> Shard<K, V> {
 impl<K: Eq, V> Shard<K, V> {
     #[inline]
     pub(crate) fn get(&self, hash: u64, key: &K) -> Option<&V> {
-        let eq = |e: &(K, V)| e.0 == *key;
-        match self.table.find(hash, eq) {
+        match self.table.find(hash, |e| e.0 == *key) {
             Some((_, v)) => Some(v),
             None => match &self.migration {
                 None => None,
-                Some(m) => m.old.find(hash, eq).map(|(_, v)| v),
+                Some(m) => m.get(hash, key),
             },
         }
     }
 
     #[inline]
     fn get_mut(&mut self, hash: u64, key: &K) -> Option<&mut V> {
-        let eq = |e: &(K, V)| e.0 == *key;
-        match self.table.find_mut(hash, eq) {
+        match self.table.find_mut(hash, |e| e.0 == *key) {
             Some((_, v)) => Some(v),
             None => match &mut self.migration {
                 None => None,
-                Some(m) => m.old.find_mut(hash, eq).map(|(_, v)| v),
+                Some(m) => m.get_mut(hash, key),
             },
         }
     }
