@@ -253,13 +253,28 @@ impl<K: Eq, V> Shard<K, V> {
         hasher: &impl Fn(&K) -> u64,
         growth: Growth,
     ) -> Slot<'_, K, V> {
+        if self.migration.is_none() && (self.has_room() || !growth.incremental_at(self.table.len()))
+        {
+            return match self.table.entry(hash, |e| e.0 == *key, |e| hasher(&e.0)) {
+                Entry::Occupied(e) => Slot::Present(&mut e.into_mut().1),
+                Entry::Vacant(e) => Slot::Vacant(e),
+            };
+        }
+        self.slot_resizing(hash, key, hasher, growth)
+    }
+
+    /// [`slot`](Self::slot) when the table is full or a migration runs: out of line, so that
+    /// every write does not carry this path's probes inlined.
+    #[cold]
+    #[inline(never)]
+    fn slot_resizing(
+        &mut self,
+        hash: u64,
+        key: &K,
+        hasher: &impl Fn(&K) -> u64,
+        growth: Growth,
+    ) -> Slot<'_, K, V> {
         if self.migration.is_none() {
-            if self.has_room() || !growth.incremental_at(self.table.len()) {
-                return match self.table.entry(hash, |e| e.0 == *key, |e| hasher(&e.0)) {
-                    Entry::Occupied(e) => Slot::Present(&mut e.into_mut().1),
-                    Entry::Vacant(e) => Slot::Vacant(e),
-                };
-            }
             // Full: `entry` would grow the table even to replace a value, so look first.
             if self.table.find(hash, |e| e.0 == *key).is_some() {
                 return self.present(hash, key);
