@@ -317,7 +317,7 @@ where
     }
 
     /// The shard a key lives in, and its hash.
-    #[inline]
+    #[inline(always)]
     fn locate(&self, key: &K) -> (&RwLock<Shard<K, V>>, u64) {
         let hash = self.hasher.hash_one(key);
         let index = (hash >> self.shift) as usize & (self.shards.len() - 1);
@@ -341,34 +341,34 @@ where
         Builder::new().capacity(capacity).hasher(hasher).build()
     }
 
-    #[inline]
+    #[inline(always)]
     fn get_with<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R> {
         let (shard, hash) = self.locate(key);
         shard.read().get(hash, key).map(f)
     }
 
-    #[inline]
+    #[inline(always)]
     fn insert(&self, key: K, value: V) -> Option<V> {
         let (shard, hash) = self.locate(&key);
         let hasher = |k: &K| self.hasher.hash_one(k);
         shard.write().insert(hash, key, value, hasher, self.growth)
     }
 
-    #[inline]
+    #[inline(always)]
     fn remove(&self, key: &K) -> Option<V> {
         let (shard, hash) = self.locate(key);
         let hasher = |k: &K| self.hasher.hash_one(k);
         shard.write().remove(hash, key, hasher, self.growth)
     }
 
-    #[inline]
+    #[inline(always)]
     fn update<R>(&self, key: &K, f: impl FnOnce(&mut V) -> R) -> Option<R> {
         let (shard, hash) = self.locate(key);
         let hasher = |k: &K| self.hasher.hash_one(k);
         shard.write().update(hash, key, f, hasher, self.growth)
     }
 
-    #[inline]
+    #[inline(always)]
     fn upsert<R>(
         &self,
         key: K,
