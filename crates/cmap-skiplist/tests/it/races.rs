@@ -1,7 +1,7 @@
 //! Readers racing writers and garbage collection.
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 
 use cmap_core::{ConcurrentMap, Ordered, OrderedSnapshot, Snapshot, Snapshots};
@@ -79,9 +79,10 @@ fn contents(snapshot: &SkipListSnapshot<u64, u64>) -> Vec<(u64, u64)> {
 fn snapshots_read_the_same_forever_under_churn() {
     let map = SkipListMap::<u64, u64>::new();
     let done = AtomicBool::new(false);
+    let taken = AtomicUsize::new(0);
     let kept = thread::scope(|scope| {
         let reader = {
-            let (map, done) = (&map, &done);
+            let (map, done, taken) = (&map, &done, &taken);
             scope.spawn(move || {
                 let mut kept = Vec::new();
                 while !done.load(Ordering::Acquire) {
@@ -89,12 +90,17 @@ fn snapshots_read_the_same_forever_under_churn() {
                     let first = contents(&snapshot);
                     assert_eq!(snapshot.len(), first.len(), "len disagrees with the scan");
                     kept.push((snapshot, first));
+                    taken.fetch_add(1, Ordering::Relaxed);
                     thread::yield_now();
                 }
                 kept
             })
         };
-        for i in 0..60_000u64 {
+        // At least 60,000 writes, and on until the reader has taken a few snapshots while they
+        // went on: on a loaded machine it may not get a core at first.
+        let mut i = 0u64;
+        while i < 60_000 || taken.load(Ordering::Relaxed) < 4 {
+            i += 1;
             let k = (i * 2_654_435_761) % 2_000;
             if i % 3 == 0 {
                 map.remove(&k);
