@@ -102,7 +102,7 @@ fn snapshots_read_the_same_forever_under_churn() {
         while i < 60_000 || taken.load(Ordering::Relaxed) < 4 {
             i += 1;
             let k = (i * 2_654_435_761) % 2_000;
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 map.remove(&k);
             } else {
                 map.insert(k, i);
