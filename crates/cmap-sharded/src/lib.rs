@@ -137,51 +137,45 @@
 //! the bucket (its cache miss), 13% on the load of the control group (the other miss) and 12% on
 //! the lock's compare-and-swap and release; dashmap's lookup shows the same hot spots in the
 //! same order. The key is hashed once; the old table is looked at only after a miss, and only
-//! while that shard resizes; parking_lot's reader-writer lock and dashmap's take one
-//! compare-and-swap each way on their fast paths. Writes are memory-bound the same way (most of
-//! an insert's samples land on the release of the lock, which waits for the store to the
-//! missed bucket); under callgrind an insert runs about 19 more instructions than dashmap's (the
-//! resize checks and the slot bookkeeping): 8% more for a whole exchange run, prefill included.
+//! while that shard resizes.
 //!
-//! Against dashmap, same hasher, 1M `u64` keys, on the shared 2-core machine (the harness, 5
-//! repeats with the maps taking turns in each; ratio = sharded / dashmap per repeat, median
-//! [min, max]):
+//! Code size matters as much as misses here. The old table's probe, a full table's path and the
+//! migration step are out of line (`#[cold]`), and the operations are `#[inline(always)]`, so
+//! what inlines into a caller's loop is the lock, one probe and the write. While the old table's
+//! probe was inlined into every lookup, the read path was too big to inline into the harness's
+//! loop and each `get` paid a call. Under cachegrind, single thread, 1M keys, instructions per
+//! operation of the harness's timed loop: read-heavy 96.5 before, 83.1 now, dashmap 76.5;
+//! exchange 114.0 before, 106.2 now, dashmap 84.3. The rest of the write gap is spread over
+//! hashbrown 0.17's entry API (dashmap uses 0.14's `RawTable`) and a remove path that does not
+//! inline into the loop.
 //!
-//! | mix | keys | threads | sharded Mops/s | dashmap Mops/s | ratio [min, max] |
-//! |---|---|---|---|---|---|
-//! | read-heavy (98/1/1/0) | uniform | 1 | 13.3 | 15.5 | 0.87 [0.50, 0.91] |
-//! | read-heavy (98/1/1/0) | uniform | 2 | 22.9 | 26.4 | 0.86 [0.85, 1.08] |
-//! | read-heavy (98/1/1/0) | zipfian | 1 | 19.7 | 20.1 | 0.88 [0.62, 1.31] |
-//! | read-heavy (98/1/1/0) | zipfian | 2 | 31.8 | 33.7 | 0.93 [0.88, 0.97] |
-//! | exchange (10/40/40/10) | uniform | 1 | 14.2 | 16.4 | 0.86 [0.84, 0.88] |
-//! | exchange (10/40/40/10) | uniform | 2 | 16.3 | 17.6 | 0.93 [0.77, 1.04] |
-//! | exchange (10/40/40/10) | zipfian | 1 | 17.7 | 20.7 | 0.87 [0.75, 1.03] |
-//! | exchange (10/40/40/10) | zipfian | 2 | 23.6 | 22.7 | 1.04 [0.87, 1.19] |
-//! | rapid-grow (5/80/5/10, from empty) | uniform | 1 | 15.2 | 17.7 | 0.86 [0.48, 1.33] |
-//! | rapid-grow (5/80/5/10, from empty) | uniform | 2 | 17.2 | 19.1 | 0.91 [0.85, 1.01] |
-//! | rapid-grow (5/80/5/10, from empty) | zipfian | 1 | 29.2 | 38.9 | 0.75 [0.39, 1.20] |
-//! | rapid-grow (5/80/5/10, from empty) | zipfian | 2 | 27.0 | 29.2 | 0.96 [0.73, 0.99] |
+//! Against dashmap, same hasher, 1M `u64` keys, on the shared 2-core machine (the harness, two
+//! runs of 5 repeats each, quiet machine; ratio = sharded / dashmap per repeat, median [min,
+//! max] over the 10 repeats):
 //!
-//! So on this run the map is behind dashmap on 11 of the 12 rows, by 4-25%, with wide spreads
-//! (the machine was shared with other work; the harness flagged most single-thread points as
-//! noisy). The single-thread rapid-grow gap is the incremental resize's extra work (see
-//! `# Resizing`: blocking resizes close most of it). The single-thread read and exchange gaps
-//! have no cause found in the profile, yet they repeat under the harness: four more runs of
-//! read-heavy and exchange on uniform keys, either map going first and with the lookup forced
-//! inline into the harness's loop, gave 0.73-0.85. Outside the harness they do not show: the
-//! crate bench's `mixes` table put read-heavy at 0.94-1.04 and exchange at 0.92-0.99 of dashmap
-//! the same day, and a standalone program driving both maps (16 shards, 1 thread, CPU time, 7
-//! rounds, several runs) read-heavy at 0.89-1.32 and exchange at 0.92-1.02, with spreads of ±20%
-//! and more.
+//! | mix | keys | 1 thread | 2 threads |
+//! |---|---|---|---|
+//! | read-heavy (98/1/1/0) | uniform | 0.99 [0.85, 1.42] | 1.06 [0.82, 1.24] |
+//! | read-heavy (98/1/1/0) | zipfian | 0.92 [0.68, 1.15] | 1.12 [0.94, 1.70] |
+//! | exchange (10/40/40/10) | uniform | 0.85 [0.73, 0.97] | 1.03 [0.76, 1.28] |
+//! | exchange (10/40/40/10) | zipfian | 0.91 [0.74, 0.98] | 1.16 [1.01, 1.25] |
+//! | rapid-grow (5/80/5/10, from empty) | uniform | 0.78 [0.63, 0.88] | 1.03 [0.78, 1.10] |
+//! | rapid-grow (5/80/5/10, from empty) | zipfian | 0.87 [0.73, 0.99] | 0.98 [0.76, 1.14] |
+//!
+//! So on two threads the map is level with dashmap or ahead, and on one thread it is level on
+//! reads and 9-22% behind on writes. The single-thread rapid-grow gap is the incremental
+//! resize's extra work (see `# Resizing`: blocking resizes close most of it).
 //!
 //! Insert latency while growing from empty to 1M entries, each insert timed (the crate bench,
-//! median of 5 rounds), p99.99 / max: 1 thread 33 us / 0.33 ms against dashmap's 44 us /
-//! 2.9 ms, 2 threads 67 us / 0.43 ms against 71 us / 3.5 ms; this map with blocking resizes 49 us
-//! and 133 us (16 shards rehash twice as often as dashmap's 8, so more of their rehashes reach
-//! the p99.99), hybrid (256 a step above 8192 entries) 40 us and 85 us. p99.9 is 5.6 us against
-//! 0.8 us at 1 thread, the cost of the migration steps.
+//! median of 5 rounds, two runs), p99.99: 1 thread 35 and 29 us against dashmap's 23 and 28 us,
+//! 2 threads 41 and 44 us against 34 and 45 us. At that percentile (the 100th worst of a
+//! million) which map is ahead changes from run to run (an earlier run gave 33 / 67 us against
+//! 44 / 71 us). The maximum is where incremental resizing wins clearly: 0.20-0.21 ms at 1 thread
+//! and 1.1-4.7 ms at 2, against dashmap's 2.3-2.4 ms and 2.5-5.8 ms; blocking resizes of 16
+//! shards reach 34-35 us and 103-141 us at p99.99 (twice dashmap's count of whole-shard rehashes
+//! lands in the tail). p99.9 is the price: 4.8-6.1 us against 0.65-1.2 us, the migration steps.
 //!
-//! Reproduce (the harness comparison, about 3 minutes; then the crate bench's latency table):
+//! Reproduce (the harness comparison, well under a minute; then the crate bench's latency table):
 //!
 //! ```sh
 //! cargo run --release -p cmap-harness -- run --workloads read-heavy,exchange,rapid-grow \
