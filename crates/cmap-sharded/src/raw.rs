@@ -283,18 +283,8 @@ impl<K: Eq, V> Shard<K, V> {
         } else {
             self.migrate_step(hasher, growth);
         }
-        self.slot_migrating(hash, key, hasher)
-    }
-
-    /// [`slot`](Self::slot) while a migration may be in progress.
-    #[cold]
-    #[inline(never)]
-    fn slot_migrating(
-        &mut self,
-        hash: u64,
-        key: &K,
-        hasher: &impl Fn(&K) -> u64,
-    ) -> Slot<'_, K, V> {
+        // A migration is in progress now: the key is in the current table, the old one, or
+        // neither, in which case it goes in the current one.
         let eq = |e: &(K, V)| e.0 == *key;
         let Shard { table, migration } = self;
         match table.entry(hash, eq, |e| hasher(&e.0)) {
