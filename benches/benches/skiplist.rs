@@ -108,30 +108,15 @@ fn point_ops<M>(c: &mut Criterion, name: &str, make: fn(&[u64]) -> M, ops: Point
     }
 }
 
-/// Runs `scan` while another thread overwrites the map's keys in a loop; returns what `scan`
-/// returns and how many writes landed meanwhile.
+/// Runs `scan` while another thread overwrites the map's keys in a loop, flat out, from the
+/// first key; returns what `scan` returns and how many writes landed meanwhile.
 fn while_writing<M: Sync, R>(
     map: &M,
     keys: &[u64],
     write: fn(&M, u64, u64),
     scan: impl FnOnce() -> R,
 ) -> (R, u64) {
-    let stop = AtomicBool::new(false);
-    let writes = AtomicU64::new(0);
-    let result = thread::scope(|scope| {
-        scope.spawn(|| {
-            let mut i = 0u64;
-            while !stop.load(Ordering::Relaxed) {
-                write(map, keys[i as usize % keys.len()], i);
-                i += 1;
-            }
-            writes.store(i, Ordering::Relaxed);
-        });
-        let result = scan();
-        stop.store(true, Ordering::Relaxed);
-        result
-    });
-    (result, writes.into_inner())
+    while_writing_paced(map, keys, &mut 0, Pace::FlatOut, write, scan)
 }
 
 fn snapshots(c: &mut Criterion) {
