@@ -6,21 +6,24 @@ use std::ops::ControlFlow;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
 use cmap_core::{
     Batch, BatchWriter, ConcurrentMap, DefaultHashBuilder, Snapshot, Snapshots, Upsert,
 };
 use hashbrown::HashMap;
 use parking_lot::Mutex;
 
+use crate::published::Published;
+
 /// A copy-on-write map that clones its whole `hashbrown` table on every write.
 ///
-/// Reads and snapshots behave exactly as in [`CowMap`](crate::CowMap) (one atomic load, no lock,
-/// an immutable version) and a lookup is a plain `hashbrown` probe, but every write costs O(n): it
-/// copies all `n` entries into a fresh table. Use it only for tiny maps that are almost never
+/// Reads and snapshots behave exactly as in [`CowMap`](crate::CowMap) (one atomic load through
+/// the thread's cached version, no lock, an immutable version) and a lookup is a plain
+/// `hashbrown` probe, but every write costs O(n): it copies all `n` entries into a fresh table.
+/// A thread's cached version is a whole table here, so each thread that has read the map may keep
+/// one old table alive until it reads again. Use it only for tiny maps that are almost never
 /// written; it is here so measurements can show the difference structural sharing makes.
-pub struct FullCopyMap<K, V, S = DefaultHashBuilder> {
-    current: ArcSwap<HashMap<K, V, S>>,
+pub struct FullCopyMap<K: Send + Sync, V: Send + Sync, S: Send + Sync = DefaultHashBuilder> {
+    current: Published<HashMap<K, V, S>>,
     writer: Mutex<()>,
 }
 
@@ -31,9 +34,9 @@ pub struct FullCopySnapshot<K, V, S = DefaultHashBuilder> {
 
 impl<K, V, S> FullCopyMap<K, V, S>
 where
-    K: Eq + Hash + Clone,
-    V: Clone,
-    S: BuildHasher + Clone,
+    K: Eq + Hash + Clone + Send + Sync,
+    V: Clone + Send + Sync,
+    S: BuildHasher + Clone + Send + Sync,
 {
     /// Clones the current table under the writer lock, runs `op` on the clone, and publishes it
     /// if `op` says it changed something.
@@ -44,7 +47,8 @@ where
         drop(current);
         let (result, changed) = op(&mut table);
         if changed {
-            self.current.store(Arc::new(table));
+            // The replaced table is freed here unless a reader's cache still holds it.
+            drop(self.current.swap(Arc::new(table)));
         }
         result
     }
@@ -62,14 +66,14 @@ where
 
     fn with_capacity_and_hasher(capacity: usize, hasher: S) -> Self {
         Self {
-            current: ArcSwap::from_pointee(HashMap::with_capacity_and_hasher(capacity, hasher)),
+            current: Published::new(HashMap::with_capacity_and_hasher(capacity, hasher)),
             writer: Mutex::new(()),
         }
     }
 
     #[inline]
     fn get_with<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R> {
-        self.current.load().get(key).map(f)
+        self.current.read(|table| table.get(key).map(f))
     }
 
     fn insert(&self, key: K, value: V) -> Option<V> {
@@ -226,19 +230,31 @@ impl<K, V, S> Clone for FullCopySnapshot<K, V, S> {
 // A panic in a user closure drops the private copy it was working on and publishes nothing, and
 // the writer lock does not poison: the map a panic unwinds past is exactly as it was before the
 // write, so it is safe to keep using it (the lock's `UnsafeCell` would otherwise hide this).
-impl<K: RefUnwindSafe, V: RefUnwindSafe, S: RefUnwindSafe> UnwindSafe for FullCopyMap<K, V, S> {}
-impl<K: RefUnwindSafe, V: RefUnwindSafe, S: RefUnwindSafe> RefUnwindSafe for FullCopyMap<K, V, S> {}
+impl<K, V, S> UnwindSafe for FullCopyMap<K, V, S>
+where
+    K: RefUnwindSafe + Send + Sync,
+    V: RefUnwindSafe + Send + Sync,
+    S: RefUnwindSafe + Send + Sync,
+{
+}
+impl<K, V, S> RefUnwindSafe for FullCopyMap<K, V, S>
+where
+    K: RefUnwindSafe + Send + Sync,
+    V: RefUnwindSafe + Send + Sync,
+    S: RefUnwindSafe + Send + Sync,
+{
+}
 
-impl<K, V, S: Default> Default for FullCopyMap<K, V, S> {
+impl<K: Send + Sync, V: Send + Sync, S: Default + Send + Sync> Default for FullCopyMap<K, V, S> {
     fn default() -> Self {
         Self {
-            current: ArcSwap::from_pointee(HashMap::with_hasher(S::default())),
+            current: Published::new(HashMap::with_hasher(S::default())),
             writer: Mutex::new(()),
         }
     }
 }
 
-impl<K, V, S> fmt::Debug for FullCopyMap<K, V, S> {
+impl<K: Send + Sync, V: Send + Sync, S: Send + Sync> fmt::Debug for FullCopyMap<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FullCopyMap")
             .field("len", &self.current.load().len())

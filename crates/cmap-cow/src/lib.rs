@@ -37,9 +37,14 @@
 //!
 //! # Performance
 //!
-//! - **Reads** (`get`, `get_with`, `contains_key`, `len`): one load of the current version
-//!   through [`arc_swap::ArcSwap`] (an atomic swap and a compare-and-swap on a per-thread slot,
-//!   never a lock or a wait), then one slot read per trie level. No allocation. The first levels
+//! - **Reads** (`get`, `get_with`, `contains_key`): one plain atomic load of the pointer to the
+//!   current version, compared with the version this thread read last, which the thread keeps (an
+//!   [`arc_swap::Cache`] per map and per thread); only the first read after a write reloads it
+//!   through [`arc_swap::ArcSwap`], which takes a reference count. Never a lock or a wait, and no
+//!   allocation but a thread's first read of a map. A read whose closure reads the same map again
+//!   takes `ArcSwap::load` (an atomic swap and a compare-and-swap on a per-thread slot) for the
+//!   inner read. `len` always takes that load, and keeps nothing. Then one slot read per trie
+//!   level. The first levels
 //!   are walked without a branch on what each slot holds: every lookup in a version takes the
 //!   same number of steps (the fewest after which at most one key in 32 is still below a branch,
 //!   five for a million random keys), each choosing between going down and staying with a select,
@@ -61,6 +66,12 @@
 //!   bottom node each, and save the copies of the levels above and the publications.
 //! - **Snapshots**: one atomic load and two reference-count increments. A live snapshot keeps
 //!   alive only the nodes that later writes replaced.
+//! - **What a reader's cache keeps alive**: each thread that has read the map holds the version
+//!   it read last, until it reads the map again or the map is dropped (a thread that exits leaves
+//!   its cache with the map). That version is a reader like any other: it keeps the nodes later
+//!   writes replaced, in the worst case (every entry rewritten since) a whole second copy of the
+//!   map per such thread. A thread that reads after a write may be the one that frees the version
+//!   it held, which is a write's deferred cost paid on that read.
 //! - **Memory**: an entry is stored inline in its node's slot (24 bytes for `u64` keys and
 //!   values); each node adds an `Arc` header. About 37 bytes per `u64` entry in all at a million
 //!   entries, against 34 for a `hashbrown` table behind a lock. There is no capacity: the hint given to
@@ -70,25 +81,29 @@
 //!   matter: wrap large values in `Arc`. `remove` and the values returned by `insert` are clones
 //!   when an older version still shares the node.
 //!
-//! All synchronization is an `ArcSwap` and a `parking_lot::Mutex`: there are no atomics of this
-//! crate's own to model, which is why it has no loom tests.
+//! All synchronization is `arc-swap`'s (`ArcSwap` and its `Cache`) and a `parking_lot::Mutex`:
+//! there are no atomics of this crate's own to model, which is why it has no loom tests.
 //!
 //! ## Figures
 //!
 //! At 2^20 `u64` keys, from `cargo bench -p cmap-benches --bench cow -- 'cow_get_vs_hashbrown|\
 //! cow_read_2_threads|cow_point/1048576/insert|cow_take_snapshot|cow_batch_10k/1048576' \
-//! --warm-up-time 1 --measurement-time 2` (medians of 5 runs, each under the shared bench lock, on
-//! a loaded 2-core machine: spreads are wide) and `-- memory_per_entry`:
+//! --warm-up-time 1 --measurement-time 2` (each run alone on a 2-core machine shared with other
+//! work: spreads are wide) and `-- memory_per_entry`:
 //!
 //! | figure | `CowMap` | reference | ratio |
 //! | --- | --- | --- | --- |
-//! | `get`, one thread (`cow_get_vs_hashbrown`) | 522 ns (340-540) | `hashbrown` 40 ns (36-62) | 0.10x its throughput |
-//! | the same through a snapshot | 256 ns (168-363) | | 0.18x |
-//! | reads, two threads (`cow_read_2_threads`, per pair) | 586 ns (426-1024) | sharded 116 ns, locked 118 ns | 0.23x, 0.24x |
-//! | `insert` of an absent key (`cow_point`) | 3.2 µs (2.7-3.8) | | |
-//! | `snapshot()` | 44 ns (43-64) | | |
-//! | 10K overwrites (`cow_batch_10k`) | one batch 19.2 ms | one by one 35.5 ms | 1.8x (1.7-2.5) |
+//! | `get`, one thread (`cow_get_vs_hashbrown`) | 228 ns (197-271) | `hashbrown` 42 ns (39-62) | 0.20x its throughput (0.18-0.23) |
+//! | the same through a snapshot | 180 ns (154-289) | | |
+//! | reads, two threads (`cow_read_2_threads`, per pair) | 284 ns (259-299) | sharded 145 ns, locked 121 ns | 0.51x, 0.43x |
+//! | `insert` of an absent key (`cow_point`) | 2.8 µs (2.7-3.7) | | |
+//! | `snapshot()` | 42 ns (42-43) | | |
+//! | 10K overwrites (`cow_batch_10k`) | one batch 16.8 ms | one by one 28.0 ms | 1.85x (1.33-1.98) |
 //! | memory per entry | 36.5 B | locked map 34.0 B | 1.07x |
+//!
+//! Medians of 3 runs (spread in brackets); ratios are taken per run, then the median. Before reads went through a per-thread
+//! cache (one `ArcSwap::load` per read), the same bench gave 522 ns for `get` (0.10x `hashbrown`)
+//! and 586 ns per pair at two threads (0.23x sharded). The memory figure is unchanged by it.
 //!
 //! Gets compared in one process, old and new lookups interleaved (25 rounds of 400K gets each,
 //! twice): through a snapshot 4.3-4.4x `hashbrown`'s time with the branch-free walk against
@@ -103,8 +118,9 @@
 //!   lookup's misses follow one another. A `hashbrown` lookup has one miss that matters, and a
 //!   loop of them overlaps many lookups' misses (one serialized `hashbrown` lookup, each key
 //!   depending on the previous value, took 480-570 ns on this machine, against 31-50 ns in a loop
-//!   of independent ones). A lookup through the map also makes the two atomic read-modify-writes
-//!   of the version load, full barriers on x86, which limit that overlap further.
+//!   of independent ones). `ArcSwap::load`'s two atomic read-modify-writes, full barriers on x86,
+//!   limited that overlap further, and cost as much as the walk: reads now skip them between
+//!   writes (the per-thread cache above).
 //! - An `insert` spends most of its time incrementing, while copying the path, the reference
 //!   counts of the copied nodes' children (about 32 per level above the last), then decrementing
 //!   them when the old version is dropped: each is an atomic read-modify-write on a line that is
@@ -181,6 +197,7 @@ mod full_copy;
 mod hamt;
 mod iter;
 mod map;
+mod published;
 
 pub use full_copy::{FullCopyMap, FullCopySnapshot};
 pub use iter::Iter;

@@ -6,7 +6,6 @@ use std::ops::ControlFlow;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
 use cmap_core::{
     Batch, BatchWriter, ConcurrentMap, DefaultHashBuilder, Snapshot, Snapshots, Upsert,
 };
@@ -14,11 +13,16 @@ use parking_lot::Mutex;
 
 use crate::hamt::Trie;
 use crate::iter::Iter;
+use crate::published::Published;
 
 /// A copy-on-write map over a persistent hash array mapped trie. See the [crate docs](crate).
-pub struct CowMap<K, V, S = DefaultHashBuilder> {
-    /// The published version. Readers load it; only a writer holding `writer` stores a new one.
-    current: ArcSwap<Trie<K, V>>,
+///
+/// Keys and values must be `Send + Sync` even to build one: every thread that reads the map keeps
+/// a reference to a version of it, and the map drops those references wherever it is dropped.
+pub struct CowMap<K: Send + Sync, V: Send + Sync, S = DefaultHashBuilder> {
+    /// The published version. Readers load it through their thread's cache; only a writer
+    /// holding `writer` stores a new one.
+    current: Published<Trie<K, V>>,
     /// Serializes writers, so each builds on the version the previous one published.
     writer: Mutex<()>,
     /// Shared with every snapshot, which must hash keys exactly as the map did.
@@ -34,7 +38,7 @@ pub struct CowSnapshot<K, V, S = DefaultHashBuilder> {
     hasher: Arc<S>,
 }
 
-impl<K, V, S> CowMap<K, V, S> {
+impl<K: Send + Sync, V: Send + Sync, S> CowMap<K, V, S> {
     /// The hasher keys are hashed with.
     pub fn hasher(&self) -> &S {
         &self.hasher
@@ -43,8 +47,8 @@ impl<K, V, S> CowMap<K, V, S> {
 
 impl<K, V, S> CowMap<K, V, S>
 where
-    K: Eq + Hash + Clone,
-    V: Clone,
+    K: Eq + Hash + Clone + Send + Sync,
+    V: Clone + Send + Sync,
     S: BuildHasher,
 {
     /// Runs `op` on a private copy of the current version under the writer lock, and publishes
@@ -78,7 +82,7 @@ where
     /// An empty map. A trie has no capacity to reserve, so `capacity` is ignored.
     fn with_capacity_and_hasher(_capacity: usize, hasher: S) -> Self {
         Self {
-            current: ArcSwap::from_pointee(Trie::new()),
+            current: Published::new(Trie::new()),
             writer: Mutex::new(()),
             hasher: Arc::new(hasher),
         }
@@ -87,7 +91,7 @@ where
     #[inline]
     fn get_with<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R> {
         let hash = self.hasher.hash_one(key);
-        self.current.load().get(hash, key).map(f)
+        self.current.read(|trie| trie.get(hash, key).map(f))
     }
 
     fn insert(&self, key: K, value: V) -> Option<V> {
@@ -253,13 +257,25 @@ impl<K, V, S> Clone for CowSnapshot<K, V, S> {
 // A panic in a user closure drops the private copy it was working on and publishes nothing, and
 // the writer lock does not poison: the map a panic unwinds past is exactly as it was before the
 // write, so it is safe to keep using it (the lock's `UnsafeCell` would otherwise hide this).
-impl<K: RefUnwindSafe, V: RefUnwindSafe, S: RefUnwindSafe> UnwindSafe for CowMap<K, V, S> {}
-impl<K: RefUnwindSafe, V: RefUnwindSafe, S: RefUnwindSafe> RefUnwindSafe for CowMap<K, V, S> {}
+impl<K, V, S> UnwindSafe for CowMap<K, V, S>
+where
+    K: RefUnwindSafe + Send + Sync,
+    V: RefUnwindSafe + Send + Sync,
+    S: RefUnwindSafe,
+{
+}
+impl<K, V, S> RefUnwindSafe for CowMap<K, V, S>
+where
+    K: RefUnwindSafe + Send + Sync,
+    V: RefUnwindSafe + Send + Sync,
+    S: RefUnwindSafe,
+{
+}
 
-impl<K, V, S: Default> Default for CowMap<K, V, S> {
+impl<K: Send + Sync, V: Send + Sync, S: Default> Default for CowMap<K, V, S> {
     fn default() -> Self {
         Self {
-            current: ArcSwap::from_pointee(Trie::new()),
+            current: Published::new(Trie::new()),
             writer: Mutex::new(()),
             hasher: Arc::new(S::default()),
         }
@@ -268,8 +284,8 @@ impl<K, V, S: Default> Default for CowMap<K, V, S> {
 
 impl<K, V, S> FromIterator<(K, V)> for CowMap<K, V, S>
 where
-    K: Eq + Hash + Clone,
-    V: Clone,
+    K: Eq + Hash + Clone + Send + Sync,
+    V: Clone + Send + Sync,
     S: BuildHasher + Default,
 {
     /// Builds the whole trie privately, editing its own nodes in place, and publishes it once.
@@ -280,14 +296,14 @@ where
             trie.insert(&hasher, key, value);
         }
         Self {
-            current: ArcSwap::from_pointee(trie),
+            current: Published::new(trie),
             writer: Mutex::new(()),
             hasher: Arc::new(hasher),
         }
     }
 }
 
-impl<K, V, S> fmt::Debug for CowMap<K, V, S> {
+impl<K: Send + Sync, V: Send + Sync, S> fmt::Debug for CowMap<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CowMap")
             .field("len", &self.current.load().len())

@@ -1,9 +1,11 @@
 //! Integration tests of cmap-cow: the conformance suite for both maps, collision-heavy property
-//! tests, memory reclamation, and the promises made about types.
+//! tests, memory reclamation, reads through the per-thread caches, and the promises made about
+//! types.
 
 mod collisions;
 mod conformance;
 mod memory;
+mod reads;
 mod types;
 
 /// Hashers that make the trie's rare paths common.
