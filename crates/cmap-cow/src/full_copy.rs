@@ -41,14 +41,17 @@ where
     /// Clones the current table under the writer lock, runs `op` on the clone, and publishes it
     /// if `op` says it changed something.
     fn write<R>(&self, op: impl FnOnce(&mut HashMap<K, V, S>) -> (R, bool)) -> R {
-        let _writer = self.writer.lock();
+        let writer = self.writer.lock();
         let current = self.current.load();
         let mut table = HashMap::clone(&current);
         drop(current);
         let (result, changed) = op(&mut table);
         if changed {
             // The replaced table is freed here unless a reader's cache still holds it.
-            drop(self.current.swap(Arc::new(table)));
+            let replaced = self.current.publish(Arc::new(table));
+            drop(writer);
+            drop(replaced);
+            self.current.after_publish();
         }
         result
     }

@@ -7,65 +7,132 @@
 //! processor from overlapping one lookup's cache misses with the next one's. For a lookup that
 //! costs as much as the walk down the trie.
 //!
-//! So each thread keeps, per map, an [`arc_swap::Cache`]: a strong reference to the version it
-//! last read. A read loads the published pointer with one plain atomic load, and if it is the
-//! version the cache holds (the common case between writes) reads that version with no further
-//! synchronization. Only the first read after a write takes a reference-counted copy of the new
-//! version. Holding the cached reference is what keeps the cached version alive, so the pointer
-//! comparison cannot be fooled by a freed and reused address.
+//! So each thread keeps, per map, a strong reference to the version it last read, stamped with
+//! the number of publications the map had made when the thread loaded it. A writer bumps that
+//! number after every store. A read loads the number (one plain atomic load) and, if it equals the
+//! stamp, reads its cached version with no further synchronization; only the first read after a
+//! write reloads through `ArcSwap`. The stamp is read before the version is loaded, so a cached
+//! version is never older than the publication its stamp counts; it may be newer, which costs at
+//! most one needless reload.
 //!
-//! **The price is memory: each thread that has read a map keeps the version it last saw alive
-//! until it reads again or the map is dropped.** With the trie that is one version per thread:
-//! the nodes later writes replaced, which in the worst case (every entry rewritten since) is the
-//! whole map. Dropping the map drops every thread's cache, wherever those threads are.
+//! **A reader never frees a version.** When a reload makes a cache let go of a version it alone
+//! still held, the version is handed to the map, and the next writer frees it after publishing.
+//! A writer also empties its own thread's cache after publishing.
+//! So readers do not pay for what writes replaced, and the memory a map keeps beyond its current
+//! version is bounded: each thread that has read it keeps the version it last read (until it
+//! reads again, or the map is dropped, even after the thread exits), and the map keeps at most one
+//! handed-over version per such thread until the next write. With the trie a version costs only
+//! the nodes later writes replaced; in the worst case (every entry rewritten since), a whole
+//! second copy of the map.
 
 use std::cell::RefCell;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use arc_swap::{ArcSwap, Cache, Guard};
+// The publication count is this module's one synchronization of its own; loom checks it.
+#[cfg(loom)]
+use loom::sync::atomic::AtomicU64;
+#[cfg(not(loom))]
+use std::sync::atomic::AtomicU64;
+
+use std::ops::Deref;
+
+#[cfg(not(loom))]
+use arc_swap::ArcSwap;
 use crossbeam_utils::CachePadded;
+use parking_lot::Mutex;
 use thread_local::ThreadLocal;
 
-/// One thread's cache of the version it last read.
-type ReaderCache<T> = CachePadded<RefCell<Cache<Arc<ArcSwap<T>>, Arc<T>>>>;
+/// A thread's cached version and the publication count it was loaded at.
+struct Cached<T> {
+    stamp: u64,
+    version: Arc<T>,
+}
 
-/// The current version of a map, plus every thread's cached copy of the pointer to it.
+/// One thread's cache. A `RefCell` so that a read nested in another read's closure can tell the
+/// cache is in use (reloading it could drop the version the outer read is using) and take the
+/// plain `ArcSwap` path instead. Padded: every read writes the cell's borrow flag, and
+/// `ThreadLocal` lays consecutive threads' values side by side.
+type Cache<T> = CachePadded<RefCell<Option<Cached<T>>>>;
+
+/// Where the current version is published: an `ArcSwap`, or under loom a loom mutex, so that its
+/// loads and stores are points where loom may switch threads.
+#[cfg(not(loom))]
+type Register<T> = ArcSwap<T>;
+#[cfg(loom)]
+type Register<T> = loom_register::Register<T>;
+
+/// The current version of a map, its publication count, and every thread's cache of it.
 pub(crate) struct Published<T: Send + Sync> {
-    /// Shared with every thread's cache, which needs an owned handle to reload from.
-    current: Arc<ArcSwap<T>>,
-    /// A `RefCell` so a read that re-enters the same map from its closure can tell that the
-    /// cache is in use and fall back to a plain load. Padded: every read writes the cell's
-    /// borrow flag, and `ThreadLocal` lays consecutive threads' values side by side.
-    caches: ThreadLocal<ReaderCache<T>>,
+    current: Register<T>,
+    /// How many versions have been stored; bumped after each store.
+    publications: AtomicU64,
+    caches: ThreadLocal<Cache<T>>,
+    /// Versions readers' caches let go of while nobody else held them, for a writer to free.
+    handed_over: Mutex<Vec<Arc<T>>>,
 }
 
 impl<T: Send + Sync> Published<T> {
     pub(crate) fn new(value: T) -> Self {
         Self {
-            current: Arc::new(ArcSwap::from_pointee(value)),
+            current: Register::from_pointee(value),
+            publications: AtomicU64::new(0),
             caches: ThreadLocal::new(),
+            handed_over: Mutex::new(Vec::new()),
         }
     }
 
     /// Runs `f` on the current version through this thread's cache.
-    ///
-    /// `f` runs while the cache is borrowed: were it to reload the cache (by reading the same map
-    /// again) the version `f` is reading could be dropped under it. A nested read therefore finds
-    /// the cache borrowed and takes the plain `ArcSwap` path instead.
     #[inline]
     pub(crate) fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        let cache = self
-            .caches
-            .get_or(|| CachePadded::new(RefCell::new(Cache::new(Arc::clone(&self.current)))));
-        match cache.try_borrow_mut() {
-            Ok(mut cache) => f(cache.load()),
-            Err(_) => f(&self.current.load()),
+        let cache = self.caches.get_or(Default::default);
+        let Ok(mut cached) = cache.try_borrow_mut() else {
+            return f(&self.current.load());
+        };
+        self.read_through(&mut cached, f)
+    }
+
+    /// Runs `f` on the current version through `cached`, reloading it if it is stale.
+    #[inline]
+    fn read_through<R>(&self, cached: &mut Option<Cached<T>>, f: impl FnOnce(&T) -> R) -> R {
+        let stamp = self.publications.load(Ordering::Acquire);
+        match cached {
+            Some(c) if c.stamp == stamp => f(&c.version),
+            _ => f(&self.reload(cached, stamp).version),
         }
+    }
+
+    /// Loads the current version into a cache that is missing or stale.
+    #[cold]
+    #[inline(never)]
+    fn reload<'c>(&self, cached: &'c mut Option<Cached<T>>, stamp: u64) -> &'c Cached<T> {
+        let fresh = Cached {
+            stamp,
+            version: self.current.load_full(),
+        };
+        if let Some(old) = cached.replace(fresh) {
+            self.let_go(old.version);
+        }
+        cached.as_ref().expect("just filled")
+    }
+
+    /// Drops a version a cache held, handing it to the map instead if that would free it.
+    fn let_go(&self, version: Arc<T>) {
+        // Racy, harmlessly: two readers letting go of the same version at once may both see a
+        // count of 2, and the later one then frees it itself.
+        if Arc::strong_count(&version) == 1 {
+            // Never wait for the list: if a writer is emptying it, free the version here.
+            if let Some(mut handed_over) = self.handed_over.try_lock() {
+                handed_over.push(version);
+                return;
+            }
+        }
+        drop(version);
     }
 
     /// A guard on the current version, without touching any cache: for one-off reads that
     /// should not make this thread keep a version alive.
-    pub(crate) fn load(&self) -> Guard<Arc<T>> {
+    pub(crate) fn load(&self) -> impl Deref<Target = Arc<T>> {
         self.current.load()
     }
 
@@ -76,7 +143,120 @@ impl<T: Send + Sync> Published<T> {
 
     /// Publishes `version` and returns the one it replaced. Threads whose cache holds the
     /// replaced version keep it until their next read.
-    pub(crate) fn swap(&self, version: Arc<T>) -> Arc<T> {
-        self.current.swap(version)
+    pub(crate) fn publish(&self, version: Arc<T>) -> Arc<T> {
+        let replaced = self.current.swap(version);
+        self.publications.fetch_add(1, Ordering::Release);
+        replaced
+    }
+
+    /// The writer's cleanup after publishing, once it no longer holds the writer lock: frees the
+    /// versions readers handed over, and empties the writing thread's own cache, which a write
+    /// has just made stale.
+    ///
+    /// Emptying it here frees the version the thread read last (unless another thread still
+    /// holds it) together with what this write replaced, so a thread that mixes reads and writes
+    /// frees what each write replaced at that write, as without caches, instead of keeping it
+    /// all for the first write after its next read.
+    pub(crate) fn after_publish(&self) {
+        if let Some(cache) = self.caches.get()
+            && let Ok(mut cached) = cache.try_borrow_mut()
+        {
+            drop(cached.take());
+        }
+        let handed_over = std::mem::take(&mut *self.handed_over.lock());
+        drop(handed_over);
+    }
+}
+
+#[cfg(loom)]
+mod loom_register {
+    //! The `ArcSwap` operations `Published` uses, as a loom mutex around an `Arc`.
+
+    use std::sync::Arc;
+
+    pub(crate) struct Register<T>(loom::sync::Mutex<Arc<T>>);
+
+    /// What `load` returns: like `arc_swap::Guard`, it dereferences to the `Arc`.
+    pub(crate) struct Loaded<T>(Arc<T>);
+
+    impl<T> std::ops::Deref for Loaded<T> {
+        type Target = Arc<T>;
+        fn deref(&self) -> &Arc<T> {
+            &self.0
+        }
+    }
+
+    impl<T> Register<T> {
+        pub(crate) fn from_pointee(value: T) -> Self {
+            Self(loom::sync::Mutex::new(Arc::new(value)))
+        }
+
+        pub(crate) fn load(&self) -> Loaded<T> {
+            Loaded(self.load_full())
+        }
+
+        pub(crate) fn load_full(&self) -> Arc<T> {
+            Arc::clone(&self.0.lock().unwrap())
+        }
+
+        pub(crate) fn swap(&self, value: Arc<T>) -> Arc<T> {
+            std::mem::replace(&mut *self.0.lock().unwrap(), value)
+        }
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    //! The publication count against every interleaving of one writer and one reader:
+    //! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p cmap-cow --release --lib`.
+    //! `ArcSwap` stands in as a loom mutex (a linearizable register, as `ArcSwap` is), so loom
+    //! explores its loads and stores against the count.
+
+    use std::sync::Arc;
+
+    use loom::sync::atomic::{AtomicBool, Ordering};
+    use loom::thread;
+
+    use super::{Cached, Published};
+
+    /// A reader that has seen a write complete (through a flag the writer sets afterwards) reads
+    /// that write through its cache, even when the cache held the version before it.
+    fn a_completed_write_is_seen_through_a_stale_cache(publish: fn(&Published<u64>, u64)) {
+        loom::model(move || {
+            let map = Arc::new(Published::new(0u64));
+            let written = Arc::new(AtomicBool::new(false));
+            let reader = {
+                let (map, written) = (Arc::clone(&map), Arc::clone(&written));
+                thread::spawn(move || {
+                    let mut cached: Option<Cached<u64>> = None;
+                    let first = map.read_through(&mut cached, |v| *v);
+                    assert!(first <= 1);
+                    if written.load(Ordering::Acquire) {
+                        assert_eq!(map.read_through(&mut cached, |v| *v), 1);
+                    }
+                })
+            };
+            publish(&map, 1);
+            written.store(true, Ordering::Release);
+            reader.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn counting_after_the_store_is_linearizable() {
+        a_completed_write_is_seen_through_a_stale_cache(|map, v| {
+            drop(map.publish(Arc::new(v)));
+        });
+    }
+
+    /// Counting before storing would let a reader stamp the old version with the new count and
+    /// keep reading it after the write returned; loom finds that interleaving.
+    #[test]
+    #[should_panic(expected = "assertion `left == right` failed")]
+    fn counting_before_the_store_is_caught() {
+        a_completed_write_is_seen_through_a_stale_cache(|map, v| {
+            map.publications.fetch_add(1, Ordering::Release);
+            drop(map.current.swap(Arc::new(v)));
+        });
     }
 }

@@ -80,3 +80,34 @@ pub mod counting {
         cmap_alloc::thread_net_bytes() as isize
     }
 }
+
+/// Values that count themselves, so a test can see every version that still holds them, frees on
+/// other threads included. Each test counts in its own counter: tests run side by side.
+pub mod counted {
+    use std::sync::atomic::{AtomicIsize, Ordering};
+
+    #[derive(Debug)]
+    pub struct Counted {
+        pub n: u64,
+        alive: &'static AtomicIsize,
+    }
+
+    impl Counted {
+        pub fn new(n: u64, alive: &'static AtomicIsize) -> Self {
+            alive.fetch_add(1, Ordering::Relaxed);
+            Counted { n, alive }
+        }
+    }
+
+    impl Clone for Counted {
+        fn clone(&self) -> Self {
+            Counted::new(self.n, self.alive)
+        }
+    }
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.alive.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}

@@ -9,6 +9,7 @@ use cmap_core::testing::injected_panic;
 use cmap_core::{Batch, ConcurrentMap, Snapshot, Snapshots};
 use cmap_cow::{CowMap, FullCopyMap};
 
+use crate::counted::Counted;
 use crate::counting::net_bytes;
 use crate::hashers::Clumped;
 
@@ -177,30 +178,8 @@ fn full_copy_churn_frees_every_old_table() {
     assert_eq!(net_bytes(), before);
 }
 
-/// Live values, counted through `Clone` and `Drop`, so frees on other threads are seen too.
+/// Live values of the test below.
 static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-#[derive(Debug, PartialEq, Eq)]
-struct Tracked(u64);
-
-impl Tracked {
-    fn new(n: u64) -> Self {
-        LIVE.fetch_add(1, Ordering::Relaxed);
-        Tracked(n)
-    }
-}
-
-impl Clone for Tracked {
-    fn clone(&self) -> Self {
-        Tracked::new(self.0)
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        LIVE.fetch_sub(1, Ordering::Relaxed);
-    }
-}
 
 /// One writer churns while readers on other threads take snapshots, keep some for a while, scan
 /// them and drop them on their own threads. Once everyone is done, exactly one copy of each value
@@ -208,7 +187,7 @@ impl Drop for Tracked {
 #[test]
 fn snapshots_dropped_on_other_threads_free_their_versions() {
     const KEYS: u64 = 2_000;
-    let map = CowMap::<u64, Tracked>::new();
+    let map = CowMap::<u64, Counted>::new();
     let done = std::sync::atomic::AtomicBool::new(false);
     let scans = AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -218,7 +197,7 @@ fn snapshots_dropped_on_other_threads_free_their_versions() {
                 let mut kept = VecDeque::new();
                 while !done.load(Ordering::Acquire) {
                     let snapshot = map.snapshot();
-                    let sum: u64 = snapshot.iter().map(|(_, v)| v.0).sum();
+                    let sum: u64 = snapshot.iter().map(|(_, v)| v.n).sum();
                     std::hint::black_box(sum);
                     scans.fetch_add(1, Ordering::Relaxed);
                     kept.push_back(snapshot);
@@ -236,11 +215,11 @@ fn snapshots_dropped_on_other_threads_free_their_versions() {
             round += 1;
             let k = rng.below(KEYS);
             match rng.below(4) {
-                0 | 1 => drop(map.insert(k, Tracked::new(round))),
+                0 | 1 => drop(map.insert(k, Counted::new(round, &LIVE))),
                 2 => drop(map.remove(&k)),
                 _ => map.batch(|batch| {
                     for i in 0..8 {
-                        batch.insert((k + i) % KEYS, Tracked::new(round));
+                        batch.insert((k + i) % KEYS, Counted::new(round, &LIVE));
                     }
                     batch.remove(&((k + 8) % KEYS));
                 }),

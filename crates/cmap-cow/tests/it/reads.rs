@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use cmap_core::ConcurrentMap;
 use cmap_cow::CowMap;
 
+use crate::counted::Counted;
+
 /// A read whose closure reads the same map again, and writes to it, sees each write it made.
 #[test]
 fn a_read_may_read_and_write_the_same_map_from_its_closure() {
@@ -28,65 +30,59 @@ fn a_read_may_read_and_write_the_same_map_from_its_closure() {
     assert_eq!(map.get(&2), Some(22));
 }
 
-/// Values alive, counted through `Clone` and `Drop`.
+/// Live values of the test below.
 static ALIVE: AtomicIsize = AtomicIsize::new(0);
 
-#[derive(Debug, PartialEq, Eq)]
-struct Counted(u64);
-
-impl Counted {
-    fn new(n: u64) -> Self {
-        ALIVE.fetch_add(1, Ordering::Relaxed);
-        Counted(n)
-    }
-}
-
-impl Clone for Counted {
-    fn clone(&self) -> Self {
-        Counted::new(self.0)
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        ALIVE.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// A thread that read the map keeps the version it read until it reads again, even after it
-/// exits; that version is all it keeps, and dropping the map frees it.
+/// A reader keeps the version it read last until it reads again; it never frees a version, but
+/// hands the one it let go of to the map, and the next write frees it. A cache left by a thread
+/// that exited is freed with the map.
 #[test]
-fn a_reader_keeps_only_the_version_it_last_read_and_the_map_frees_it() {
+fn readers_keep_one_version_and_leave_freeing_to_writers() {
+    use std::sync::mpsc::channel;
+
     const KEYS: u64 = 1_000;
+    let alive = || ALIVE.load(Ordering::Relaxed);
     let map = CowMap::<u64, Counted>::new();
     for k in 0..KEYS {
-        map.insert(k, Counted::new(k));
+        map.insert(k, Counted::new(k, &ALIVE));
     }
-    assert_eq!(ALIVE.load(Ordering::Relaxed), KEYS as isize);
-    // The reader caches the version with the first values, then exits.
+    assert_eq!(alive(), KEYS as isize);
+    let (go, reader_goes) = channel::<()>();
+    let (done, reader_done) = channel::<u64>();
+    let mut on_the_path = 0;
     std::thread::scope(|scope| {
-        scope.spawn(|| assert_eq!(map.get_with(&0, |v| v.0), Some(0)));
-    });
-    // Rewrite every value twice. The versions between are freed by the writer; the cached one is
-    // not, and still holds every first value.
-    for round in 1..=2 {
+        scope.spawn(|| {
+            for () in reader_goes {
+                done.send(map.get_with(&0, |v| v.n).unwrap()).unwrap();
+            }
+        });
+        // The reader caches the version holding the first values.
+        go.send(()).unwrap();
+        assert_eq!(reader_done.recv().unwrap(), 0);
+        // Rewrite every value: the writer frees every version it replaces but the cached one,
+        // which still holds all the first values.
         for k in 0..KEYS {
-            map.insert(k, Counted::new(round * KEYS + k));
+            map.insert(k, Counted::new(KEYS + k, &ALIVE));
         }
-    }
-    assert_eq!(ALIVE.load(Ordering::Relaxed), 2 * KEYS as isize);
-    // A reader that reads again moves its cache to the current version and frees the old one.
-    // A new thread may reuse the exited one's cache slot or get a new one: either way, only the
-    // current values are left once the old slot is also dropped with the map.
-    std::thread::scope(|scope| {
-        scope.spawn(|| assert_eq!(map.get_with(&0, |v| v.0), Some(2 * KEYS)));
+        assert_eq!(alive(), 2 * KEYS as isize);
+        // Reading again moves the reader to the current version. The old one is not freed by
+        // the reader: it is handed to the map.
+        go.send(()).unwrap();
+        assert_eq!(reader_done.recv().unwrap(), KEYS);
+        assert_eq!(alive(), 2 * KEYS as isize, "the reader freed a version");
+        // The next write frees it. The version this write replaces is the reader's now, so the
+        // nodes it copied stay alive with it: the values on one path, a few dozen at most.
+        map.insert(0, Counted::new(2 * KEYS, &ALIVE));
+        on_the_path = alive() - KEYS as isize;
+        assert!(
+            (1..=64).contains(&on_the_path),
+            "the writer left {on_the_path} values beside the current ones: it did not free the \
+             handed-over version"
+        );
+        drop(go);
     });
-    assert!(ALIVE.load(Ordering::Relaxed) <= 2 * KEYS as isize);
-    assert_eq!(map.get_with(&1, |v| v.0), Some(2 * KEYS + 1));
+    // The reader has exited; its cache is the map's to free.
+    assert_eq!(alive() - KEYS as isize, on_the_path);
     drop(map);
-    assert_eq!(
-        ALIVE.load(Ordering::Relaxed),
-        0,
-        "the map freed every cache"
-    );
+    assert_eq!(alive(), 0, "the map freed every cache");
 }
