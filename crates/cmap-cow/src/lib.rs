@@ -41,7 +41,8 @@
 //!   publications, compared with the count this thread's cached version was loaded at (each
 //!   thread keeps, per map, the version it read last); only the first read after a write reloads
 //!   through [`arc_swap::ArcSwap`], which takes a reference count. Never a lock or a wait, and no
-//!   allocation but a thread's first read of a map. A read whose closure reads the same map again
+//!   allocation but a thread's first read of a map (and, rarely, growing the list a reload hands
+//!   an old version over in; its capacity is kept). A read whose closure reads the same map again
 //!   takes `ArcSwap::load` (an atomic swap and a compare-and-swap on a per-thread slot) for the
 //!   inner read. `len` always takes that load, and keeps nothing. Then one slot read per trie
 //!   level. The first levels

@@ -163,8 +163,17 @@ impl<T: Send + Sync> Published<T> {
         {
             drop(cached.take());
         }
-        let handed_over = std::mem::take(&mut *self.handed_over.lock());
-        drop(handed_over);
+        // Free outside the lock, so that readers handing over meanwhile do not find it taken;
+        // then give the emptied list back, so its capacity spares their pushes an allocation.
+        let mut handed_over = std::mem::take(&mut *self.handed_over.lock());
+        if handed_over.is_empty() {
+            return;
+        }
+        handed_over.clear();
+        let mut list = self.handed_over.lock();
+        if list.capacity() == 0 {
+            *list = handed_over;
+        }
     }
 }
 
