@@ -16,16 +16,16 @@
 //! most one needless reload.
 //!
 //! **A reader never frees a version.** When a reload makes a cache let go of a version it alone
-//! still held, the version is handed to the map, and the next writer frees it after publishing.
-//! A writer also empties its own thread's cache after publishing.
-//! So readers do not pay for what writes replaced, and the memory a map keeps beyond its current
-//! version is bounded: each thread that has read it keeps the version it last read (until it
-//! reads again, or the map is dropped, even after the thread exits), and the map keeps at most one
-//! handed-over version per such thread until the next write. With the trie a version costs only
-//! the nodes later writes replaced; in the worst case (every entry rewritten since), a whole
-//! second copy of the map.
+//! still held, the version is handed to the map, and the next writer frees it after publishing;
+//! a writer also empties its own thread's cache. So readers do not pay for what writes replaced,
+//! and the memory a map keeps beyond its current version is bounded: each thread that has read
+//! it keeps the version it last read (until it reads again or writes, or the map is dropped,
+//! even after the thread exits), and the map keeps at most one handed-over version per such
+//! thread until the next write. With the trie a version costs only the nodes later writes
+//! replaced; in the worst case (every entry rewritten since), a whole second copy of the map.
 
 use std::cell::RefCell;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -34,8 +34,6 @@ use std::sync::atomic::Ordering;
 use loom::sync::atomic::AtomicU64;
 #[cfg(not(loom))]
 use std::sync::atomic::AtomicU64;
-
-use std::ops::Deref;
 
 #[cfg(not(loom))]
 use arc_swap::ArcSwap;
@@ -165,10 +163,13 @@ impl<T: Send + Sync> Published<T> {
         }
         // Free outside the lock, so that readers handing over meanwhile do not find it taken;
         // then give the emptied list back, so its capacity spares their pushes an allocation.
-        let mut handed_over = std::mem::take(&mut *self.handed_over.lock());
-        if handed_over.is_empty() {
-            return;
-        }
+        let mut handed_over = {
+            let mut list = self.handed_over.lock();
+            if list.is_empty() {
+                return;
+            }
+            std::mem::take(&mut *list)
+        };
         handed_over.clear();
         let mut list = self.handed_over.lock();
         if list.capacity() == 0 {
