@@ -45,8 +45,8 @@
 //!   an old version over in; its capacity is kept). A read whose closure reads the same map again
 //!   takes `ArcSwap::load` (an atomic swap and a compare-and-swap on a per-thread slot) for the
 //!   inner read. `len` always takes that load, and keeps nothing. Then one slot read per trie
-//!   level. The first levels
-//!   are walked without a branch on what each slot holds: every lookup in a version takes the
+//!   level. The first levels are walked without a branch on what each slot holds: every lookup
+//!   in a version takes the
 //!   same number of steps (the fewest after which at most one key in 32 is still below a branch,
 //!   five for a million random keys), each choosing between going down and staying with a select,
 //!   and only the rare deeper paths finish in a loop; bitmaps are counted with `popcnt` where the
@@ -58,7 +58,8 @@
 //! - **Writes** (`insert`, `remove`, `update`, `upsert`): take the writer mutex, copy the path of
 //!   O(log32 n) nodes (each up to 32 slots; cloning a slot clones its entry or increments a child's
 //!   reference count), publish the new version. The nodes the old version no longer shares are
-//!   freed when the last reader or snapshot holding it lets go, usually at once by the writer.
+//!   freed by the writer at once, unless a snapshot or a reader's cache still holds that version
+//!   (see below).
 //!   `remove`, `update` and `upsert` first look the key up, so a miss copies and publishes
 //!   nothing.
 //! - **Batches** copy each node on their paths once, at its first write, and edit their own copy
