@@ -383,19 +383,32 @@ impl<K: Eq, V> Shard<K, V> {
         let Some(m) = self.migration.as_mut() else {
             return;
         };
-        let buckets = m.old.num_buckets();
-        let (mut moved, mut scanned) = (0, 0);
-        while moved < step && scanned < SCAN_PER_ENTRY * step && m.next_bucket < buckets {
-            if let Ok(entry) = m.old.get_bucket_entry(m.next_bucket) {
+        debug_assert!(
+            step >= MIN_STEP,
+            "the builder raises every step to MIN_STEP"
+        );
+        // The buckets this step may scan, and the cursor in a local: one bound per bucket.
+        let end = m.old.num_buckets().min(
+            m.next_bucket
+                .saturating_add(SCAN_PER_ENTRY.saturating_mul(step)),
+        );
+        let mut next = m.next_bucket;
+        let mut left = step;
+        while next < end {
+            let bucket = next;
+            next += 1;
+            if let Ok(entry) = m.old.get_bucket_entry(bucket) {
                 // Hash before removing: if the key's `Hash` panics, the entry stays where it is.
                 let hash = hasher(&entry.get().0);
                 let (kv, _) = entry.remove();
                 self.table.insert_unique(hash, kv, |e| hasher(&e.0));
-                moved += 1;
+                left -= 1;
+                if left == 0 {
+                    break;
+                }
             }
-            m.next_bucket += 1;
-            scanned += 1;
         }
+        m.next_bucket = next;
         if m.old.is_empty() {
             self.migration = None;
         }
