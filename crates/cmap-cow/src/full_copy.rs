@@ -47,11 +47,7 @@ where
         drop(current);
         let (result, changed) = op(&mut table);
         if changed {
-            // The replaced table is freed here unless a reader's cache still holds it.
-            let replaced = self.current.publish(Arc::new(table));
-            drop(writer);
-            drop(replaced);
-            self.current.after_publish();
+            self.current.publish(Arc::new(table), writer);
         }
         result
     }

@@ -59,12 +59,7 @@ where
         let mut working = Trie::clone(&self.current.load());
         let (result, changed) = op(&mut working, &self.hasher);
         if changed {
-            let replaced = self.current.publish(Arc::new(working));
-            // Freeing the nodes only the replaced version held is the writer's slowest step;
-            // the next writer need not wait for it.
-            drop(writer);
-            drop(replaced);
-            self.current.after_publish();
+            self.current.publish(Arc::new(working), writer);
         }
         result
     }

@@ -38,7 +38,7 @@ use std::sync::atomic::AtomicU64;
 #[cfg(not(loom))]
 use arc_swap::ArcSwap;
 use crossbeam_utils::CachePadded;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use thread_local::ThreadLocal;
 
 /// A thread's cached version and the publication count it was loaded at.
@@ -139,23 +139,32 @@ impl<T: Send + Sync> Published<T> {
         self.current.load_full()
     }
 
-    /// Publishes `version` and returns the one it replaced. Threads whose cache holds the
-    /// replaced version keep it until their next read.
-    pub(crate) fn publish(&self, version: Arc<T>) -> Arc<T> {
+    /// Publishes `version`, the whole of a write's ending: stores it and bumps the count, lets
+    /// the `writer` lock go, then, no longer holding it, drops the replaced version (freeing it
+    /// unless a snapshot or a reader's cache still holds it) and cleans up after itself.
+    pub(crate) fn publish(&self, version: Arc<T>, writer: MutexGuard<'_, ()>) {
+        let replaced = self.store(version);
+        // Freeing is a write's slowest step; the next writer need not wait for it.
+        drop(writer);
+        drop(replaced);
+        self.after_publish();
+    }
+
+    /// Stores `version`, then counts it, and returns the version it replaced.
+    fn store(&self, version: Arc<T>) -> Arc<T> {
         let replaced = self.current.swap(version);
         self.publications.fetch_add(1, Ordering::Release);
         replaced
     }
 
-    /// The writer's cleanup after publishing, once it no longer holds the writer lock: frees the
-    /// versions readers handed over, and empties the writing thread's own cache, which a write
-    /// has just made stale.
+    /// Frees the versions readers handed over, and empties the writing thread's own cache,
+    /// which a write has just made stale.
     ///
     /// Emptying it here frees the version the thread read last (unless another thread still
     /// holds it) together with what this write replaced, so a thread that mixes reads and writes
     /// frees what each write replaced at that write, as without caches, instead of keeping it
     /// all for the first write after its next read.
-    pub(crate) fn after_publish(&self) {
+    fn after_publish(&self) {
         if let Some(cache) = self.caches.get()
             && let Ok(mut cached) = cache.try_borrow_mut()
         {
@@ -255,7 +264,7 @@ mod loom_tests {
     #[test]
     fn counting_after_the_store_is_linearizable() {
         a_completed_write_is_seen_through_a_stale_cache(|map, v| {
-            drop(map.publish(Arc::new(v)));
+            drop(map.store(Arc::new(v)));
         });
     }
 
