@@ -1,31 +1,36 @@
-//! Iteration over a snapshot's trie without recursion or allocation.
+//! Iteration over a snapshot's version without recursion or allocation.
 
 use std::iter::FusedIterator;
 use std::slice;
 
-use crate::hamt::{MAX_DEPTH, Slot};
+use crate::node::{FANOUT, Inner, LEAF_SLOTS, LEVELS, Leaf, Node, span};
 
-/// An iterator over the entries of a [`CowSnapshot`](crate::CowSnapshot), in the trie's order.
+/// An iterator over the entries of a [`CowSnapshot`](crate::CowSnapshot), in the trie's order:
+/// by the keys' hashes, top bits first, and within a leaf in the order of its slots.
 ///
 /// It borrows the snapshot, which keeps its version alive, so writers carry on while it runs and
 /// it never sees their writes. It allocates nothing: its stack of positions is as deep as the
 /// trie can be.
 pub struct Iter<'a, K, V> {
-    /// The unvisited rest of each node on the path from the root, `levels[..depth]`.
-    levels: [slice::Iter<'a, Slot<K, V>>; MAX_DEPTH],
+    /// The inner nodes on the path from the root, `path[..depth]`, each with the next of its
+    /// slots to visit.
+    path: [(Option<&'a Inner>, usize); LEVELS],
     depth: usize,
-    /// The unvisited rest of the collision list being walked, if any.
+    /// The leaf being walked, and its next slot.
+    leaf: Option<(&'a Leaf<K, V>, usize)>,
+    /// The rest of the collision node being walked, if any.
     collision: slice::Iter<'a, (K, V)>,
     remaining: usize,
 }
 
 impl<'a, K, V> Iter<'a, K, V> {
-    pub(crate) fn new(root: &'a [Slot<K, V>], len: usize) -> Self {
-        let mut levels: [slice::Iter<'a, Slot<K, V>>; MAX_DEPTH] = Default::default();
-        levels[0] = root.iter();
+    pub(crate) fn new(root: &'a Inner, len: usize) -> Self {
+        let mut path = [(None, 0); LEVELS];
+        path[0] = (Some(root), 0);
         Self {
-            levels,
+            path,
             depth: 1,
+            leaf: None,
             collision: Default::default(),
             remaining: len,
         }
@@ -36,33 +41,53 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     type Item = (&'a K, &'a V);
 
     fn next(&mut self) -> Option<Self::Item> {
-        if let Some((k, v)) = self.collision.next() {
-            self.remaining -= 1;
-            return Some((k, v));
-        }
-        while self.depth > 0 {
-            match self.levels[self.depth - 1].next() {
-                None => self.depth -= 1,
-                Some(Slot::Leaf(k, v)) => {
-                    self.remaining -= 1;
-                    return Some((k, v));
+        loop {
+            if let Some((leaf, slot)) = &mut self.leaf {
+                while *slot < LEAF_SLOTS {
+                    let entry = leaf.entry(*slot);
+                    *slot += 1;
+                    if let Some((k, v)) = entry {
+                        self.remaining -= 1;
+                        return Some((k, v));
+                    }
                 }
-                Some(Slot::Branch { slots, .. }) => {
-                    self.levels[self.depth] = slots.iter();
+                self.leaf = None;
+            }
+            if let Some((k, v)) = self.collision.next() {
+                self.remaining -= 1;
+                return Some((k, v));
+            }
+            if self.depth == 0 {
+                return None;
+            }
+            let (node, next) = &mut self.path[self.depth - 1];
+            let node = node.expect("every level on the path has a node");
+            if *next == FANOUT {
+                self.depth -= 1;
+                continue;
+            }
+            let i = *next;
+            // SAFETY: a child of a node of the snapshot's version, alive while the snapshot is
+            // borrowed for `'a`, and never written again.
+            match unsafe { node.children[i].get::<K, V>() } {
+                Node::Empty => *next += 1,
+                Node::Leaf(leaf) => {
+                    // Every slot of the leaf's block points to it: skip them all.
+                    let (start, size) = span(i, leaf.depth);
+                    *next = start + size;
+                    self.leaf = Some((leaf, 0));
+                }
+                Node::Collision(c) => {
+                    *next += 1;
+                    self.collision = c.entries.iter();
+                }
+                Node::Inner(inner) => {
+                    *next += 1;
+                    self.path[self.depth] = (Some(inner), 0);
                     self.depth += 1;
-                }
-                Some(Slot::Collision(entries)) => {
-                    self.collision = entries.iter();
-                    let (k, v) = self
-                        .collision
-                        .next()
-                        .expect("collision lists are never empty");
-                    self.remaining -= 1;
-                    return Some((k, v));
                 }
             }
         }
-        None
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -77,8 +102,9 @@ impl<K, V> FusedIterator for Iter<'_, K, V> {}
 impl<K, V> Clone for Iter<'_, K, V> {
     fn clone(&self) -> Self {
         Self {
-            levels: self.levels.clone(),
+            path: self.path,
             depth: self.depth,
+            leaf: self.leaf,
             collision: self.collision.clone(),
             remaining: self.remaining,
         }

@@ -8,11 +8,16 @@
 //! it: O(1), owned, free to move to other threads and to outlive the map.
 //!
 //! The naive way to build the next version is to copy the whole map, which makes every write
-//! O(n). [`CowMap`] instead stores a *hash array mapped trie* (HAMT): 32-way nodes indexed by five
-//! bits of the key's hash at a time, each node an `Arc` shared by every version that did not
-//! change it. A write copies only the nodes on the path to its entry, about log32(n) of them
-//! (four or five for a million entries), and shares everything else with the previous version.
-//! [`FullCopyMap`], the naive map, is kept next to it so measurements can show the difference.
+//! O(n). [`CowMap`] instead stores a persistent hash trie, wide and shallow: inner nodes of 256
+//! children indexed by one byte of the key's hash, over leaves of up to 24 entries stored inline
+//! in small open-addressed tables. A million entries take two levels of inner nodes and a leaf. A
+//! write copies only the nodes on the path to its entry (two inner nodes and a leaf at that size)
+//! and shares everything else with the previous version. Nodes do not count references to their
+//! children: each carries the number of the version that created it, and a node a write replaced
+//! is freed once no live version (the current one, a reader's, a snapshot) lies between its
+//! creation and its replacement. So copying a node is a plain copy, with no atomic operation per
+//! child. [`FullCopyMap`], the naive map, is kept next to it so measurements can show the
+//! difference.
 //!
 //! # Consistency
 //!
@@ -25,8 +30,8 @@
 //!   [`snapshot`](cmap_core::Snapshots::snapshot) loaded the version, and nothing published later,
 //!   however long it lives and however long one of its scans runs. Iterating it
 //!   ([`CowSnapshot::iter`], [`Snapshot::scan`](cmap_core::Snapshot::scan)) visits every entry
-//!   exactly once, in the trie's order (the order of the keys' hashes, low bits first), while
-//!   writers carry on.
+//!   exactly once, in the trie's order (the order of the keys' hashes, top bits first; within a
+//!   leaf, the order of its slots), while writers carry on.
 //! - **A batch is one version.** The writes of a [`Batch`](cmap_core::Batch) closure go to a
 //!   private copy published with one store when the closure returns: readers and snapshots see
 //!   all of them or none. If the closure panics, nothing is published.
@@ -44,28 +49,21 @@
 //!   allocation but a thread's first read of a map (and, rarely, growing the list a reload hands
 //!   an old version over in; its capacity is kept). A read whose closure reads the same map again
 //!   takes `ArcSwap::load` (an atomic swap and a compare-and-swap on a per-thread slot) for the
-//!   inner read. `len` always takes that load, and keeps nothing. Then one slot read per trie
-//!   level. The first levels are walked without a branch on what each slot holds: every lookup
-//!   in a version takes the
-//!   same number of steps (the fewest after which at most one key in 32 is still below a branch,
-//!   five for a million random keys), each choosing between going down and staying with a select,
-//!   and only the rare deeper paths finish in a loop; bitmaps are counted with `popcnt` where the
-//!   processor has it. So a processor predicts a run of lookups and overlaps more of their cache
-//!   misses. The levels still depend on each other, though: at a million entries a lookup follows
-//!   four to five pointers, the lower ones usually cache misses, and costs several times a flat
-//!   `hashbrown` probe. Choose this map for what it gives readers (no waiting, snapshots), not for
-//!   raw lookup speed.
-//! - **Writes** (`insert`, `remove`, `update`, `upsert`): take the writer mutex, copy the path of
-//!   O(log32 n) nodes (each up to 32 slots; cloning a slot clones its entry or increments a child's
-//!   reference count), publish the new version. The nodes the old version no longer shares are
-//!   freed by the writer at once, unless a snapshot or a reader's cache still holds that version
-//!   (see below).
-//!   `remove`, `update` and `upsert` first look the key up, so a miss copies and publishes
-//!   nothing.
+//!   inner read. `len` always takes that load, and keeps nothing. Then one child pointer read per
+//!   level (two at a million random keys: the root's, always in cache, and one of 256 inner
+//!   nodes) and one probe of a leaf: its tag byte and the slot it points to, read together, so a
+//!   lookup at that size usually waits for one cache miss.
+//! - **Writes** (`insert`, `remove`, `update`, `upsert`): take the writer mutex, copy the path
+//!   (the inner nodes are 2 KB copies of pointers, the leaf clones its up to 24 entries), publish
+//!   the new version. The nodes the old version no longer shares are freed by the writer at once,
+//!   unless a snapshot or a reader's cache still holds that version (see below). `remove`,
+//!   `update` and `upsert` first look the key up, so a miss copies and publishes nothing. A leaf
+//!   that would hold a 25th entry splits in two within its parent; a leaf alone in one slot of
+//!   its parent splits into a new inner node below it. Removal frees a leaf when it empties;
+//!   inner nodes stay until the map is dropped, and leaves are not merged again.
 //! - **Batches** copy each node on their paths once, at its first write, and edit their own copy
-//!   in place after that (`Arc::make_mut`), then publish once. How much that saves depends on how
-//!   many of the batch's writes share nodes: writes scattered over a large map still copy one
-//!   bottom node each, and save the copies of the levels above and the publications.
+//!   in place after that, then publish once. How much that saves depends on how many of the
+//!   batch's writes share nodes: writes scattered over a large map still copy one leaf each.
 //! - **Snapshots**: one atomic load and two reference-count increments. A live snapshot keeps
 //!   alive only the nodes that later writes replaced.
 //! - **What a reader's cache keeps alive**: each thread that has read the map holds the version
@@ -73,78 +71,38 @@
 //!   that exits leaves its cache with the map). That version keeps the nodes later writes
 //!   replaced, in the worst case (every entry rewritten since) a whole second copy of the map per
 //!   such thread. **Readers never free:** a version a reader lets go of, if nobody else holds it,
-//!   is handed to the map and freed by the next write, after it publishes; so the map may also
-//!   keep up to one such version per reading thread until that write. The cost of caching falls on
-//!   writes' tail: a write that frees a version a reader held long frees the nodes of every write
-//!   since. Measured with `cmap run --workloads exchange,read-heavy --distribution uniform
-//!   --structures cow --keys 1048576 --ops 200000 --threads 1,2 --repeats 3`: a get's p99 on the
-//!   exchange mix went from 28 µs (readers freeing, an earlier form of the cache) to 0.9 µs;
-//!   the p99 over all operations on that mix is 4.4 µs at one thread (5.4 µs without a cache)
-//!   and 57 µs at two (32 µs without).
-//! - **Memory**: an entry is stored inline in its node's slot (24 bytes for `u64` keys and
-//!   values); each node adds an `Arc` header. About 37 bytes per `u64` entry in all at a million
-//!   entries, against 34 for a `hashbrown` table behind a lock. There is no capacity: the hint given to
-//!   `with_capacity` is ignored, and removals give memory back at once.
-//! - **Values are cloned.** Writes clone the entries of the nodes they copy, and `update` and
+//!   is handed to the map and dropped by the next write, after it publishes; so the map may also
+//!   keep up to one such version per reading thread until that write.
+//! - **Memory**: an entry is stored inline in a leaf slot (16 bytes for `u64` keys and values),
+//!   and leaves are 40-75% full; a leaf adds 48 bytes of header and tags, an inner node 2 KB.
+//!   There is no capacity: the hint given to `with_capacity` is ignored. [`CowMap::node_bytes`]
+//!   says what the current version takes.
+//! - **Values are cloned.** Writes clone the entries of the leaves they copy, and `update` and
 //!   `upsert` modify a clone of the value, so `K` and `V` must be `Clone`, and cheap clones
-//!   matter: wrap large values in `Arc`. `remove` and the values returned by `insert` are clones
-//!   when an older version still shares the node.
+//!   matter: wrap large values in `Arc`.
 //!
-//! Synchronization is an `ArcSwap`, a `parking_lot::Mutex` for writers, and one atomic of this
-//! crate's own: the publication count that tells a reader's cache it is stale. Loom checks that
-//! a reader which has seen a write complete reads it through a stale cache, and that storing
-//! the count before the version would break that:
+//! Synchronization is an `ArcSwap`, a `parking_lot::Mutex` for writers and one for the registry
+//! of live versions, and one atomic of this crate's own: the publication count that tells a
+//! reader's cache it is stale. Loom checks that a reader which has seen a write complete reads
+//! it through a stale cache, that storing the count before the version would break that, and
+//! that a node shared by two versions outlives a reader of the older one when the newer dies
+//! first (freeing it as soon as its newest version dies is caught); miri checks the node code:
 //!
 //! ```sh
 //! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p cmap-cow --release --lib
+//! cargo +nightly miri test -p cmap-cow --lib
 //! ```
 //!
 //! ## Figures
 //!
-//! At 2^20 `u64` keys, from `cargo bench -p cmap-benches --bench cow -- 'cow_get_vs_hashbrown|\
-//! cow_read_2_threads|cow_point/1048576/insert|cow_take_snapshot|cow_batch_10k/1048576' \
-//! --warm-up-time 1 --measurement-time 2` (each run alone on a 2-core machine shared with other
-//! work: spreads are wide) and `-- memory_per_entry`:
-//!
-//! | figure | `CowMap` | reference | ratio |
-//! | --- | --- | --- | --- |
-//! | `get`, one thread (`cow_get_vs_hashbrown`) | 228 ns (227-279) | `hashbrown` 54 ns (43-62) | 0.22x its throughput (0.19-0.24) |
-//! | the same through a snapshot | 166 ns (143-226) | | |
-//! | reads, two threads (`cow_read_2_threads`, per pair) | 271 ns (258-279) | sharded 115 ns, locked 115 ns | 0.42x (0.29-0.45), 0.42x |
-//! | `insert` of an absent key (`cow_point`) | 3.1 µs (2.8-3.6) | | |
-//! | `snapshot()` | 44 ns (44-46) | | |
-//! | 10K overwrites (`cow_batch_10k`) | one batch 16.4 ms | one by one 30.2 ms | 1.84x (1.49-1.85) |
-//! | memory per entry | 36.5 B | locked map 34.0 B | 1.07x |
-//!
-//! Medians of 3 runs (spread in brackets); ratios are taken per run, then the median. Before
-//! reads went through a per-thread cache (one `ArcSwap::load` per read), the same bench gave
-//! 522 ns for `get` (0.10x `hashbrown`) and 586 ns per pair at two threads (0.23x sharded). The
-//! memory figure is from before the cache, which does not change what a map holds.
-//!
-//! Gets compared in one process, old and new lookups interleaved (25 rounds of 400K gets each,
-//! twice): through a snapshot 4.3-4.4x `hashbrown`'s time with the branch-free walk against
-//! 5.5-5.7x with a branching one, through the map 5.4-5.9x against 6.1-6.9x. Separate criterion
-//! runs of one and the same build differed by more than that on this machine.
-//!
-//! Where the time goes, from profiles (`perf record -e cpu-clock`) of those benches:
-//!
-//! - A `get` at this size waits on memory: the third level's nodes (about 16 MB) and the fourth's
-//!   (about 25 MB, the branches below the 40% of third-level slots that hold more than one key)
-//!   are mostly outside the cache, and each level's address comes from the level above, so one
-//!   lookup's misses follow one another. A `hashbrown` lookup has one miss that matters, and a
-//!   loop of them overlaps many lookups' misses (one serialized `hashbrown` lookup, each key
-//!   depending on the previous value, took 480-570 ns on this machine, against 31-50 ns in a loop
-//!   of independent ones). `ArcSwap::load`'s two atomic read-modify-writes, full barriers on x86,
-//!   limited that overlap further, and cost as much as the walk: reads now skip them between
-//!   writes (the per-thread cache above).
-//! - An `insert` spends most of its time incrementing, while copying the path, the reference
-//!   counts of the copied nodes' children (about 32 per level above the last), then decrementing
-//!   them when the old version is dropped: each is an atomic read-modify-write on a line that is
-//!   usually a cache miss, and the processor performs them one at a time.
-//! - A batch of scattered writes at this size copies one bottom node per write either way, with
-//!   the same cache misses per write; it saves the upper levels, the publications and the frees.
-//!   At 2^16 entries, where its writes share nodes, a batch is about 11x faster than single
-//!   writes.
+//! At 2^20 `u64` keys, one run of `cargo bench -p cmap-benches --bench cow --
+//! 'cow_get_vs_hashbrown|cow_read_2_threads|cow_point/1048576/insert|cow_take_snapshot|\
+//! cow_batch_10k/1048576' --warm-up-time 1 --measurement-time 2` on a 2-core machine shared with
+//! other work: `get` 75 ns against `hashbrown`'s 33 ns (0.44x its throughput; 56 ns through a
+//! snapshot), reads at two threads 134 ns per pair against the sharded map's 283 ns, an insert
+//! 0.94 µs, `snapshot()` 43 ns, 10K scattered overwrites 7.7 ms in one batch against 7.5 ms one
+//! by one: each write waits for its leaf to come from memory either way, so a batch saves little
+//! at this size.
 //!
 //! What readers and snapshots observe does not depend on any of this: a reader sees the version
 //! that was current when it loaded it, whole; a snapshot is that version, forever (see
@@ -210,10 +168,12 @@
 #![warn(missing_docs)]
 
 mod full_copy;
-mod hamt;
 mod iter;
 mod map;
+mod node;
 mod published;
+mod reclaim;
+mod trie;
 
 pub use full_copy::{FullCopyMap, FullCopySnapshot};
 pub use iter::Iter;

@@ -11,18 +11,18 @@ use cmap_core::{
 };
 use parking_lot::Mutex;
 
-use crate::hamt::Trie;
 use crate::iter::Iter;
 use crate::published::Published;
+use crate::trie::{Version, Working};
 
-/// A copy-on-write map over a persistent hash array mapped trie. See the [crate docs](crate).
+/// A copy-on-write map over a persistent hash trie. See the [crate docs](crate).
 ///
 /// Keys and values must be `Send + Sync` even to build one: every thread that reads the map keeps
 /// a reference to a version of it, and the map drops those references wherever it is dropped.
 pub struct CowMap<K: Send + Sync, V: Send + Sync, S = DefaultHashBuilder> {
     /// The published version. Readers load it through their thread's cache; only a writer
     /// holding `writer` stores a new one.
-    current: Published<Trie<K, V>>,
+    current: Published<Version<K, V>>,
     /// Serializes writers, so each builds on the version the previous one published.
     writer: Mutex<()>,
     /// Shared with every snapshot, which must hash keys exactly as the map did.
@@ -34,7 +34,7 @@ pub struct CowMap<K: Send + Sync, V: Send + Sync, S = DefaultHashBuilder> {
 /// Taking one costs an atomic load and two reference-count increments; it shares every node with
 /// the map, and keeps alive only the nodes that later writes replace.
 pub struct CowSnapshot<K, V, S = DefaultHashBuilder> {
-    trie: Arc<Trie<K, V>>,
+    trie: Arc<Version<K, V>>,
     hasher: Arc<S>,
 }
 
@@ -42,6 +42,13 @@ impl<K: Send + Sync, V: Send + Sync, S> CowMap<K, V, S> {
     /// The hasher keys are hashed with.
     pub fn hasher(&self) -> &S {
         &self.hasher
+    }
+
+    /// The bytes the nodes of the current version take, entries included (but not what entries
+    /// own on the heap, such as a `String`'s buffer). Older versions that snapshots or readers
+    /// still hold add the nodes later writes replaced. Walks the whole trie: O(n).
+    pub fn node_bytes(&self) -> usize {
+        self.current.load().heap_bytes()
     }
 }
 
@@ -53,13 +60,17 @@ where
 {
     /// Runs `op` on a private copy of the current version under the writer lock, and publishes
     /// the copy if `op` says it changed something. If `op` panics, the copy is dropped unpublished.
-    fn write<R>(&self, op: impl FnOnce(&mut Trie<K, V>, &S) -> (R, bool)) -> R {
+    fn write<R>(&self, op: impl FnOnce(&mut Working<K, V>, &S) -> (R, bool)) -> R {
         let writer = self.writer.lock();
-        // Holding the writer lock, nobody else can store: this is the version we replace.
-        let mut working = Trie::clone(&self.current.load());
+        // Holding the writer lock, nobody else can store: this is the version we replace. It
+        // stays live while the working tree shares its nodes.
+        let base = self.current.load_full();
+        let mut working = Working::after(&base);
         let (result, changed) = op(&mut working, &self.hasher);
         if changed {
-            self.current.publish(Arc::new(working), writer);
+            let version = working.finish(&base);
+            drop(base);
+            self.current.publish(Arc::new(version), writer);
         }
         result
     }
@@ -78,7 +89,7 @@ where
     /// An empty map. A trie has no capacity to reserve, so `capacity` is ignored.
     fn with_capacity_and_hasher(_capacity: usize, hasher: S) -> Self {
         Self {
-            current: Published::new(Trie::new()),
+            current: Published::new(Version::empty()),
             writer: Mutex::new(()),
             hasher: Arc::new(hasher),
         }
@@ -172,7 +183,7 @@ where
 
 /// The writer a [`CowMap`] batch closure works through: the map's private working copy.
 struct CowBatch<'a, K, V, S> {
-    trie: &'a mut Trie<K, V>,
+    trie: &'a mut Working<K, V>,
     hasher: &'a S,
     /// Whether any write happened, so an empty batch publishes nothing.
     changed: bool,
@@ -204,7 +215,7 @@ impl<K, V, S> CowSnapshot<K, V, S> {
     /// An iterator over the entries of this view, in the trie's order (the order of the keys'
     /// hashes, read from the low bits up).
     pub fn iter(&self) -> Iter<'_, K, V> {
-        Iter::new(self.trie.root_slots(), self.trie.len())
+        Iter::new(self.trie.root(), self.trie.len())
     }
 }
 
@@ -227,7 +238,11 @@ where
     }
 
     fn scan(&self, mut f: impl FnMut(&K, &V) -> ControlFlow<()>) {
-        self.trie.visit(|k, v| f(k, v).is_continue());
+        for (k, v) in self.iter() {
+            if f(k, v).is_break() {
+                return;
+            }
+        }
     }
 }
 
@@ -268,10 +283,18 @@ where
 {
 }
 
+impl<K: Send + Sync, V: Send + Sync, S> Drop for CowMap<K, V, S> {
+    /// Hands the current version's nodes to the registry: they are freed with the last version
+    /// that reaches them, which may be a snapshot that outlives the map.
+    fn drop(&mut self) {
+        self.current.load().retire_all();
+    }
+}
+
 impl<K: Send + Sync, V: Send + Sync, S: Default> Default for CowMap<K, V, S> {
     fn default() -> Self {
         Self {
-            current: Published::new(Trie::new()),
+            current: Published::new(Version::empty()),
             writer: Mutex::new(()),
             hasher: Arc::new(S::default()),
         }
@@ -287,12 +310,15 @@ where
     /// Builds the whole trie privately, editing its own nodes in place, and publishes it once.
     fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
         let hasher = S::default();
-        let mut trie = Trie::new();
+        let empty = Version::empty();
+        let mut trie = Working::after(&empty);
         for (key, value) in entries {
             trie.insert(&hasher, key, value);
         }
+        let version = trie.finish(&empty);
+        drop(empty);
         Self {
-            current: Published::new(trie),
+            current: Published::new(version),
             writer: Mutex::new(()),
             hasher: Arc::new(hasher),
         }

@@ -139,7 +139,7 @@ pub fn all() -> Vec<StructureInfo> {
         StructureInfo::of::<ours::Cow>(
             "cow",
             Family::Cmap,
-            "copy-on-write hash array mapped trie: lock-free reads, O(log n) copied per write",
+            "copy-on-write wide hash trie: lock-free reads, O(log n) copied per write",
         )
         .costing(200.0, 2000.0),
         StructureInfo {

@@ -92,10 +92,21 @@ fn contents<S: Snapshot<Key = u64, Value = u64>>(snapshot: &S) -> Vec<(u64, u64)
     entries
 }
 
+/// What a map holds beyond its current version's nodes: its fixed parts and bookkeeping.
+fn overhead<S>(map: &CowMap<u64, u64, S>, held: isize) -> isize {
+    held - map.node_bytes() as isize
+}
+
+/// Any node is bigger than this: a leaf of `u64` entries takes 560 bytes, an inner node 2,056.
+/// The bookkeeping beside the nodes (the list of live versions) may keep some capacity after a
+/// burst of snapshots, always less than this.
+const LESS_THAN_A_NODE: isize = 512;
+
 /// After a long churn with snapshots taken and dropped, panicking batches and updates, the map
-/// holds exactly as many bytes as a map built directly with the same contents: the trie is
-/// canonical, so anything more would be a leaked or unreclaimed node.
-fn churned_equals_fresh<S>(hasher: S)
+/// holds its current version's nodes and nothing more (within less than one node of what a map
+/// built directly holds beside its nodes): every node a write replaced was freed once its last
+/// snapshot went. Dropping the map frees everything.
+fn churn_keeps_only_the_current_version<S>(hasher: S)
 where
     S: std::hash::BuildHasher + Clone + Send + Sync + 'static,
 {
@@ -118,31 +129,34 @@ where
         map
     });
     assert_eq!(contents(&fresh.snapshot()), entries);
-    assert_eq!(
-        churned_bytes,
-        fresh_bytes,
-        "a churned map holds {churned_bytes} bytes, a fresh one with the same {} entries \
-         {fresh_bytes}",
+    let (churned_extra, fresh_extra) = (
+        overhead(&churned, churned_bytes),
+        overhead(&fresh, fresh_bytes),
+    );
+    assert!(
+        (churned_extra - fresh_extra).abs() < LESS_THAN_A_NODE,
+        "beside its nodes, a churned map holds {churned_extra} bytes, a fresh one with the same \
+         {} entries {fresh_extra}",
         entries.len()
     );
     let before_drop = net_bytes();
     drop(churned);
     assert_eq!(
         net_bytes(),
-        before_drop - fresh_bytes,
+        before_drop - churned_bytes,
         "dropping the map frees all it held"
     );
 }
 
 #[test]
-fn churn_leaves_exactly_the_bytes_of_a_fresh_map() {
-    // The same seeded hasher for both maps, so both put each key on the same path.
-    churned_equals_fresh(cmap_core::DefaultHashBuilder::default());
+fn churn_keeps_only_the_current_version_s_nodes() {
+    churn_keeps_only_the_current_version(cmap_core::DefaultHashBuilder::default());
 }
 
 #[test]
-fn churn_with_collisions_leaves_exactly_the_bytes_of_a_fresh_map() {
-    churned_equals_fresh(Clumped { group: 3 });
+fn churn_with_collisions_keeps_only_the_current_version_s_nodes() {
+    // Groups of 30 keys share a hash: more than a leaf holds, so collision nodes come and go.
+    churn_keeps_only_the_current_version(Clumped { group: 30 });
 }
 
 #[test]
@@ -154,9 +168,10 @@ fn a_snapshot_holds_only_what_later_writes_replaced() {
     assert!(net_bytes() - before <= 0, "taking a snapshot allocated");
     map.insert(0, 1);
     let one_path = net_bytes() - before;
-    // One write replaces one path of at most a few nodes of 32 slots of 24 bytes.
+    // At 10,000 entries one write replaces one path: the root, one inner node (2,056 bytes
+    // each), and a leaf (560 bytes), plus a few bytes of bookkeeping.
     assert!(
-        (1..4 * 32 * 24 + 256).contains(&one_path),
+        (2 * 2056 + 560..2 * 2056 + 560 + 256).contains(&one_path),
         "one write kept {one_path} bytes"
     );
     drop(snapshot);

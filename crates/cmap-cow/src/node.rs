@@ -1,0 +1,477 @@
+//! The nodes of the trie behind [`CowMap`](crate::CowMap), and the tagged pointers between them.
+//!
+//! Three kinds of node, each in its own `Box`:
+//!
+//! - [`Inner`]: 256 child pointers, indexed by eight bits of the key's hash. Level `l` (the root
+//!   is level 0) takes bits `56 - 8l .. 64 - 8l`, the top byte first, so eight levels use all 64.
+//! - [`Leaf`]: up to [`LEAF_MAX`] entries stored inline in a small open-addressed table of
+//!   [`LEAF_SLOTS`] slots with one tag byte per slot. A leaf of *depth* `d` holds the keys whose
+//!   index at its parent's level starts with the same `d` bits, and its parent points to it from
+//!   all `2^(8 - d)` slots of that aligned block. So a leaf that splits in two changes only its
+//!   parent's slots, and a parent gets a level below it only when a leaf of depth 8, alone in one
+//!   slot, overflows.
+//! - [`Collision`]: the entries below a level-7 slot when more than [`LEAF_MAX`] of them share
+//!   all 64 bits of their hashes. Only a hash function that collides on purpose makes one.
+//!
+//! Children are not reference-counted: a parent does not own its children. Which version frees
+//! a node is decided by the version numbers every node carries (see [`crate::reclaim`]), so
+//! copying a node is a plain copy of its pointers.
+//!
+//! **Invariant: a node reachable from a published version is never written again.** Only a
+//! writer's private nodes, those whose `created` is the version it is building, are edited in
+//! place.
+
+use std::mem::MaybeUninit;
+
+/// Hash bits an inner node consumes.
+pub(crate) const BITS: u32 = 8;
+/// Children of an inner node.
+pub(crate) const FANOUT: usize = 1 << BITS;
+/// Levels of inner nodes a trie can have: eight levels of eight bits use the whole hash.
+pub(crate) const LEVELS: usize = 8;
+/// Slots in a leaf's table.
+pub(crate) const LEAF_SLOTS: usize = 32;
+/// Entries a leaf holds at most; one more splits it. A quarter of the slots stays empty, so a
+/// probe for a missing key meets an empty slot after one or two steps, and always meets one.
+pub(crate) const LEAF_MAX: usize = 24;
+
+/// The index of `hash` at inner level `level`.
+#[inline(always)]
+pub(crate) fn index(hash: u64, level: usize) -> usize {
+    ((hash >> (56 - BITS as usize * level)) & (FANOUT as u64 - 1)) as usize
+}
+
+/// The tag of a key in a leaf: never 0 (an empty slot), and its low five bits are the key's
+/// home slot, where its probe starts. So a leaf can move its entries without hashing them again.
+#[inline(always)]
+pub(crate) fn tag(hash: u64) -> u8 {
+    0x80 | (hash as u8 & 0x7F)
+}
+
+#[inline(always)]
+fn home(tag: u8) -> usize {
+    tag as usize % LEAF_SLOTS
+}
+
+/// The first slot and the number of slots of the aligned block that a leaf of depth `depth`
+/// covers around slot `i` of its parent.
+#[inline]
+pub(crate) fn span(i: usize, depth: u8) -> (usize, usize) {
+    let size = FANOUT >> depth;
+    (i & !(size - 1), size)
+}
+
+/// A pointer to a node of any kind, or to nothing, with the kind in its two low bits (every node
+/// is aligned to at least 8 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(transparent)]
+pub(crate) struct NodePtr(*mut ());
+
+// SAFETY: a `NodePtr` is an address and gives no access by itself; every type that reaches the
+// node's entries through it (`Version`, `Registry`, `Iter`) carries `K` and `V` in its own type
+// and is `Send`/`Sync` only as they allow.
+unsafe impl Send for NodePtr {}
+// SAFETY: see `Send` above.
+unsafe impl Sync for NodePtr {}
+
+const KIND: usize = 0b11;
+const INNER: usize = 1;
+const LEAF: usize = 2;
+const COLLISION: usize = 3;
+
+/// What a [`NodePtr`] points to, borrowed.
+pub(crate) enum Node<'a, K, V> {
+    Empty,
+    Inner(&'a Inner),
+    Leaf(&'a Leaf<K, V>),
+    Collision(&'a Collision<K, V>),
+}
+
+impl NodePtr {
+    pub(crate) const EMPTY: NodePtr = NodePtr(std::ptr::null_mut());
+
+    pub(crate) fn is_empty(self) -> bool {
+        self.0.is_null()
+    }
+
+    fn kind(self) -> usize {
+        self.0.addr() & KIND
+    }
+
+    /// The node's address, without the kind.
+    fn addr<T>(self) -> *mut T {
+        self.0.map_addr(|a| a & !KIND).cast()
+    }
+
+    fn tagged<T>(node: *mut T, kind: usize) -> NodePtr {
+        NodePtr(node.cast::<()>().map_addr(|a| a | kind))
+    }
+
+    pub(crate) fn inner(node: Box<Inner>) -> NodePtr {
+        Self::tagged(Box::into_raw(node), INNER)
+    }
+
+    pub(crate) fn leaf<K, V>(node: Box<Leaf<K, V>>) -> NodePtr {
+        Self::tagged(Box::into_raw(node), LEAF)
+    }
+
+    pub(crate) fn collision<K, V>(node: Box<Collision<K, V>>) -> NodePtr {
+        Self::tagged(Box::into_raw(node), COLLISION)
+    }
+
+    /// The node this points to.
+    ///
+    /// # Safety
+    ///
+    /// The node must be alive for `'a` and not written during it, and `K`, `V` must be the types
+    /// it was made with: it is reachable from a version the caller holds, or it is a node of the
+    /// writer's private tree that the caller does not write while the borrow lasts.
+    #[inline(always)]
+    pub(crate) unsafe fn get<'a, K, V>(self) -> Node<'a, K, V> {
+        // SAFETY: (all three arms) the pointer came from `Box::into_raw` of a node of this kind,
+        // as its tag says, and the caller guarantees it is alive and unwritten for `'a`.
+        unsafe {
+            match self.kind() {
+                INNER => Node::Inner(&*self.addr::<Inner>()),
+                LEAF => Node::Leaf(&*self.addr::<Leaf<K, V>>()),
+                COLLISION => Node::Collision(&*self.addr::<Collision<K, V>>()),
+                _ => Node::Empty,
+            }
+        }
+    }
+
+    /// The inner node this points to, for writing.
+    ///
+    /// # Safety
+    ///
+    /// It must be an inner node of the writer's private tree, alive, and not otherwise borrowed.
+    pub(crate) unsafe fn inner_mut<'a>(self) -> &'a mut Inner {
+        debug_assert_eq!(self.kind(), INNER);
+        // SAFETY: the caller guarantees a live private inner node nobody else borrows.
+        unsafe { &mut *self.addr::<Inner>() }
+    }
+
+    /// The leaf this points to, for writing.
+    ///
+    /// # Safety
+    ///
+    /// As for [`inner_mut`](Self::inner_mut), for a leaf of these types.
+    pub(crate) unsafe fn leaf_mut<'a, K, V>(self) -> &'a mut Leaf<K, V> {
+        debug_assert_eq!(self.kind(), LEAF);
+        // SAFETY: the caller guarantees a live private leaf nobody else borrows.
+        unsafe { &mut *self.addr::<Leaf<K, V>>() }
+    }
+
+    /// The collision node this points to, for writing.
+    ///
+    /// # Safety
+    ///
+    /// As for [`inner_mut`](Self::inner_mut), for a collision node of these types.
+    pub(crate) unsafe fn collision_mut<'a, K, V>(self) -> &'a mut Collision<K, V> {
+        debug_assert_eq!(self.kind(), COLLISION);
+        // SAFETY: the caller guarantees a live private collision node nobody else borrows.
+        unsafe { &mut *self.addr::<Collision<K, V>>() }
+    }
+
+    /// The version that created the node (0 for an empty pointer).
+    ///
+    /// # Safety
+    ///
+    /// As for [`get`](Self::get).
+    pub(crate) unsafe fn created<K, V>(self) -> u64 {
+        // SAFETY: forwarded to the caller.
+        match unsafe { self.get::<K, V>() } {
+            Node::Empty => 0,
+            Node::Inner(n) => n.created,
+            Node::Leaf(n) => n.created,
+            Node::Collision(n) => n.created,
+        }
+    }
+
+    /// Frees the node, and the entries it holds, but not its children.
+    ///
+    /// # Safety
+    ///
+    /// Nobody may use the node again: no live version reaches it, and no private tree links it.
+    pub(crate) unsafe fn free<K, V>(self) {
+        // SAFETY: the pointer came from `Box::into_raw` of a node of this kind, and the caller
+        // guarantees this is its last use, so the box is rebuilt and dropped exactly once.
+        unsafe {
+            match self.kind() {
+                INNER => drop(Box::from_raw(self.addr::<Inner>())),
+                LEAF => drop(Box::from_raw(self.addr::<Leaf<K, V>>())),
+                COLLISION => drop(Box::from_raw(self.addr::<Collision<K, V>>())),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// 256 children, indexed by one byte of the hash.
+#[repr(C)]
+pub(crate) struct Inner {
+    pub(crate) created: u64,
+    pub(crate) children: [NodePtr; FANOUT],
+}
+
+impl Inner {
+    pub(crate) fn empty(created: u64) -> Box<Self> {
+        Box::new(Inner {
+            created,
+            children: [NodePtr::EMPTY; FANOUT],
+        })
+    }
+
+    /// A copy of this node, created by version `created`: its children are shared, not copied.
+    pub(crate) fn copy(&self, created: u64) -> Box<Self> {
+        let mut copy = Box::<Inner>::new_uninit();
+        let raw = copy.as_mut_ptr();
+        // SAFETY: `raw` points to memory for one `Inner`; both fields are written here, through
+        // raw pointers, before `assume_init` (a plain copy: `NodePtr` is `Copy`).
+        unsafe {
+            (&raw mut (*raw).created).write(created);
+            (&raw mut (*raw).children).copy_from_nonoverlapping(&self.children, 1);
+            copy.assume_init()
+        }
+    }
+
+    /// The distinct children, each once however many slots point to it.
+    pub(crate) fn distinct_children(&self) -> impl Iterator<Item = NodePtr> + '_ {
+        let mut previous = NodePtr::EMPTY;
+        self.children.iter().copied().filter(move |&child| {
+            let new = !child.is_empty() && child != previous;
+            previous = child;
+            new
+        })
+    }
+}
+
+/// Up to [`LEAF_MAX`] entries in an open-addressed table with linear probing.
+///
+/// **Invariant: `tags[i] != 0` exactly when `slots[i]` holds an initialized entry**, and every
+/// entry is reachable from its home slot (`tags[i] % 32`) without crossing an empty slot.
+#[repr(C)]
+pub(crate) struct Leaf<K, V> {
+    pub(crate) created: u64,
+    len: u8,
+    /// How many bits of its parent's index all keys here share; see the module docs.
+    pub(crate) depth: u8,
+    tags: [u8; LEAF_SLOTS],
+    slots: [MaybeUninit<(K, V)>; LEAF_SLOTS],
+}
+
+impl<K, V> Leaf<K, V> {
+    pub(crate) fn empty(created: u64, depth: u8) -> Box<Self> {
+        Box::new(Leaf {
+            created,
+            len: 0,
+            depth,
+            tags: [0; LEAF_SLOTS],
+            slots: [const { MaybeUninit::uninit() }; LEAF_SLOTS],
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// The slot holding `key`.
+    #[inline(always)]
+    pub(crate) fn find(&self, hash: u64, key: &K) -> Option<usize>
+    where
+        K: Eq,
+    {
+        let tag = tag(hash);
+        let mut i = home(tag);
+        // Ends: at most `LEAF_MAX` of the slots are full.
+        loop {
+            let t = self.tags[i];
+            if t == tag {
+                // SAFETY: a non-zero tag marks an initialized slot (the invariant above).
+                let entry = unsafe { self.slots[i].assume_init_ref() };
+                if entry.0 == *key {
+                    return Some(i);
+                }
+            } else if t == 0 {
+                return None;
+            }
+            i = (i + 1) % LEAF_SLOTS;
+        }
+    }
+
+    /// The value for `key`.
+    #[inline(always)]
+    pub(crate) fn get(&self, hash: u64, key: &K) -> Option<&V>
+    where
+        K: Eq,
+    {
+        // SAFETY: `find` returns only slots holding an entry.
+        self.find(hash, key)
+            .map(|i| unsafe { &self.slots[i].assume_init_ref().1 })
+    }
+
+    /// The entry in slot `i`, if it holds one.
+    #[inline(always)]
+    pub(crate) fn entry(&self, i: usize) -> Option<&(K, V)> {
+        // SAFETY: a non-zero tag marks an initialized slot.
+        (self.tags[i] != 0).then(|| unsafe { self.slots[i].assume_init_ref() })
+    }
+
+    /// The value in slot `i`, which must hold an entry.
+    pub(crate) fn value_mut(&mut self, i: usize) -> &mut V {
+        assert!(self.tags[i] != 0, "slot {i} is empty");
+        // SAFETY: checked just above that the slot is initialized.
+        unsafe { &mut self.slots[i].assume_init_mut().1 }
+    }
+
+    /// Adds an entry whose key is not here; there must be room (fewer than `LEAF_MAX` entries).
+    pub(crate) fn push(&mut self, hash: u64, key: K, value: V) {
+        self.put(tag(hash), (key, value));
+    }
+
+    fn put(&mut self, tag: u8, entry: (K, V)) {
+        assert!(self.len() < LEAF_SLOTS, "a leaf is full");
+        let mut i = home(tag);
+        while self.tags[i] != 0 {
+            i = (i + 1) % LEAF_SLOTS;
+        }
+        self.slots[i].write(entry);
+        self.tags[i] = tag;
+        self.len += 1;
+    }
+
+    /// Takes the entry out of slot `i`, which must hold one, and moves the entries after it back
+    /// where their probes still reach them (backward-shift deletion: no tombstones).
+    pub(crate) fn take(&mut self, i: usize) -> (K, V) {
+        assert!(self.tags[i] != 0, "slot {i} is empty");
+        // SAFETY: the slot is initialized (checked above); its tag is cleared right after, so it
+        // is read out exactly once.
+        let entry = unsafe { self.slots[i].assume_init_read() };
+        self.tags[i] = 0;
+        self.len -= 1;
+        let mut hole = i;
+        let mut j = (i + 1) % LEAF_SLOTS;
+        while self.tags[j] != 0 {
+            let home = home(self.tags[j]);
+            // The entry at `j` may fill the hole if its probe passes the hole on its way to `j`:
+            // the hole lies cyclically within `home..=j`.
+            if (j + LEAF_SLOTS - home) % LEAF_SLOTS >= (j + LEAF_SLOTS - hole) % LEAF_SLOTS {
+                // SAFETY: slot `j` is initialized (its tag is non-zero) and slot `hole` is not;
+                // the entry moves from one to the other and the tags follow it.
+                unsafe {
+                    let moved = self.slots[j].assume_init_read();
+                    self.slots[hole].write(moved);
+                }
+                self.tags[hole] = self.tags[j];
+                self.tags[j] = 0;
+                hole = j;
+            }
+            j = (j + 1) % LEAF_SLOTS;
+        }
+        entry
+    }
+
+    /// A copy with the same layout, created by version `created`. If a clone panics, what was
+    /// copied so far is dropped and `self` is untouched.
+    pub(crate) fn copy(&self, created: u64) -> Box<Self>
+    where
+        K: Clone,
+        V: Clone,
+    {
+        let mut copy = Leaf::empty(created, self.depth);
+        for i in 0..LEAF_SLOTS {
+            if let Some(entry) = self.entry(i) {
+                copy.slots[i].write(entry.clone());
+                copy.tags[i] = self.tags[i];
+                copy.len += 1;
+            }
+        }
+        copy
+    }
+
+    /// The entries, each once.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &(K, V)> {
+        (0..LEAF_SLOTS).filter_map(|i| self.entry(i))
+    }
+
+    /// Moves every entry out, leaving the leaf empty.
+    pub(crate) fn drain(&mut self) -> Vec<(K, V)> {
+        let mut entries = Vec::with_capacity(self.len());
+        for i in 0..LEAF_SLOTS {
+            if self.tags[i] != 0 {
+                self.tags[i] = 0;
+                self.len -= 1;
+                // SAFETY: the slot was initialized (its tag was non-zero) and its tag is now
+                // cleared, so it is read out exactly once.
+                entries.push(unsafe { self.slots[i].assume_init_read() });
+            }
+        }
+        entries
+    }
+}
+
+impl<K, V> Drop for Leaf<K, V> {
+    fn drop(&mut self) {
+        for i in 0..LEAF_SLOTS {
+            if self.tags[i] != 0 {
+                // SAFETY: a non-zero tag marks an initialized slot, dropped once here.
+                unsafe { self.slots[i].assume_init_drop() };
+            }
+        }
+    }
+}
+
+/// Entries whose hashes are equal in all 64 bits, more than a leaf holds.
+pub(crate) struct Collision<K, V> {
+    pub(crate) created: u64,
+    pub(crate) entries: Vec<(K, V)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hashes whose tags all share one home slot, so every probe runs into the others.
+    fn crowded(i: u64) -> u64 {
+        (i << 5) | 7
+    }
+
+    #[test]
+    fn a_leaf_finds_what_it_holds_and_removes_without_losing_the_rest() {
+        let mut leaf = Leaf::<u64, String>::empty(1, 8);
+        for i in 0..LEAF_MAX as u64 {
+            leaf.push(crowded(i), i, i.to_string());
+        }
+        for i in 0..LEAF_MAX as u64 {
+            assert_eq!(
+                leaf.find(crowded(i), &i)
+                    .map(|s| leaf.entry(s).unwrap().1.clone()),
+                Some(i.to_string())
+            );
+        }
+        assert_eq!(leaf.find(crowded(99), &99), None);
+        for i in (0..LEAF_MAX as u64).step_by(3) {
+            let slot = leaf.find(crowded(i), &i).unwrap();
+            assert_eq!(leaf.take(slot), (i, i.to_string()));
+        }
+        for i in 0..LEAF_MAX as u64 {
+            assert_eq!(leaf.find(crowded(i), &i).is_some(), i % 3 != 0, "key {i}");
+        }
+        let copy = leaf.copy(2);
+        assert_eq!(copy.len(), leaf.len());
+        assert_eq!(copy.entries().count(), leaf.len());
+        let mut drained = leaf.drain();
+        drained.sort();
+        assert_eq!(drained.len(), LEAF_MAX - LEAF_MAX.div_ceil(3));
+        assert_eq!(leaf.len(), 0);
+    }
+
+    #[test]
+    fn a_leaf_spans_an_aligned_block() {
+        assert_eq!(span(77, 8), (77, 1));
+        assert_eq!(span(77, 0), (0, 256));
+        assert_eq!(span(77, 2), (64, 64));
+        assert_eq!(index(0xAB00_0000_0000_00CD, 0), 0xAB);
+        assert_eq!(index(0xAB00_0000_0000_00CD, 7), 0xCD);
+    }
+}

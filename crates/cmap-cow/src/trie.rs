@@ -1,0 +1,749 @@
+//! The persistent trie behind [`CowMap`](crate::CowMap): published versions and a writer's
+//! private working tree.
+//!
+//! A [`Version`] is an immutable tree of nodes (see [`crate::node`]): a root inner node, wide
+//! inner nodes below it, leaves of up to 24 entries. A write builds the next version in a
+//! [`Working`] tree: it copies the nodes on the path to its entry, once, and edits its own copies
+//! in place after that, so a batch copies each node at most once. Copying a node copies its
+//! child pointers and no reference counts: the version numbers in the nodes decide when a
+//! replaced node is freed (see [`crate::reclaim`]).
+//!
+//! **Invariant: every fallible step (hashing, comparing and cloning keys and values, user
+//! closures) runs before the working tree changes, or on a private copy already linked into it.**
+//! So a panic anywhere in a write leaves the working tree a valid map, with the entries it had
+//! before that write; an unpublished working tree is freed (its private nodes) when dropped.
+
+use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
+
+use crate::node::{Collision, FANOUT, Inner, LEAF_MAX, LEVELS, Leaf, Node, NodePtr, index, span};
+use crate::reclaim::{Registry, Retired};
+
+/// One published version of a map. Dropping the last reference to it lets the registry free
+/// the nodes only it kept alive.
+pub(crate) struct Version<K, V> {
+    /// Always an inner node, of this version or an older one.
+    root: NodePtr,
+    len: usize,
+    /// This version's number: one more than the version it replaced.
+    number: u64,
+    registry: Arc<Registry<K, V>>,
+}
+
+// SAFETY: a version owns its nodes' entries jointly with the versions sharing them, and may free
+// some of them (through its registry) on whatever thread drops it, so it may move between
+// threads if `K` and `V` may; it hands out only shared references to them, and nothing in it is
+// written after it is published, so it may be shared if they may be.
+unsafe impl<K: Send + Sync, V: Send + Sync> Send for Version<K, V> {}
+// SAFETY: see `Send` above.
+unsafe impl<K: Send + Sync, V: Send + Sync> Sync for Version<K, V> {}
+
+impl<K, V> Version<K, V> {
+    /// The first version of a new map: an empty root.
+    pub(crate) fn empty() -> Self {
+        Self {
+            root: NodePtr::inner(Inner::empty(0)),
+            len: 0,
+            number: 0,
+            registry: Arc::new(Registry::new(0)),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The root node, for iteration.
+    pub(crate) fn root(&self) -> &Inner {
+        // SAFETY: this version is alive while `self` is borrowed, so are its nodes, and the root
+        // is always an inner node.
+        match unsafe { self.root.get::<K, V>() } {
+            Node::Inner(root) => root,
+            _ => unreachable!("the root is an inner node"),
+        }
+    }
+
+    /// The value for `key`, whose hash is `hash`.
+    #[inline]
+    pub(crate) fn get(&self, hash: u64, key: &K) -> Option<&V>
+    where
+        K: Eq,
+    {
+        // SAFETY: the nodes below this version's root are in this version, alive while `self` is
+        // borrowed, and never written again.
+        unsafe { lookup(self.root(), hash, key) }
+    }
+
+    /// The bytes this version's nodes take, shared ones included.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        fn walk<K, V>(node: NodePtr) -> usize {
+            // SAFETY: reachable from the version being measured, which the caller borrows.
+            match unsafe { node.get::<K, V>() } {
+                Node::Empty => 0,
+                Node::Leaf(_) => size_of::<Leaf<K, V>>(),
+                Node::Collision(c) => {
+                    size_of::<Collision<K, V>>() + c.entries.capacity() * size_of::<(K, V)>()
+                }
+                Node::Inner(inner) => {
+                    size_of::<Inner>() + inner.distinct_children().map(walk::<K, V>).sum::<usize>()
+                }
+            }
+        }
+        walk::<K, V>(self.root)
+    }
+
+    /// Hands every node of this version to the registry, to be freed with the last version that
+    /// reaches it: the map is being dropped, so no later version will replace them.
+    pub(crate) fn retire_all(&self) {
+        fn walk<K, V>(node: NodePtr, out: &mut Vec<Retired>) {
+            // SAFETY: reachable from the version being retired, which the caller borrows.
+            let created = unsafe { node.created::<K, V>() };
+            out.push(Retired { node, created });
+            // SAFETY: as above.
+            if let Node::Inner(inner) = unsafe { node.get::<K, V>() } {
+                for child in inner.distinct_children() {
+                    walk::<K, V>(child, out);
+                }
+            }
+        }
+        let mut nodes = Vec::new();
+        walk::<K, V>(self.root, &mut nodes);
+        self.registry.retire(self.number, nodes);
+    }
+}
+
+impl<K, V> Drop for Version<K, V> {
+    fn drop(&mut self) {
+        self.registry.release(self.number);
+    }
+}
+
+/// A writer's private next version: it shares the nodes of the version it started from until
+/// it writes them.
+pub(crate) struct Working<K, V> {
+    root: NodePtr,
+    len: usize,
+    /// The number the version will have; the nodes created with it are this tree's own.
+    number: u64,
+    /// The published nodes this tree replaced, to be retired when it is published.
+    retired: Vec<Retired>,
+    registry: Arc<Registry<K, V>>,
+}
+
+impl<K, V> Working<K, V> {
+    /// The next version after `base`.
+    pub(crate) fn after(base: &Version<K, V>) -> Self {
+        Self {
+            root: base.root,
+            len: base.len,
+            number: base.number + 1,
+            retired: Vec::new(),
+            registry: Arc::clone(&base.registry),
+        }
+    }
+
+    /// Publishes this tree as a version, retiring the nodes it replaced to `base`, the live
+    /// version it was built from.
+    pub(crate) fn finish(mut self, base: &Version<K, V>) -> Version<K, V> {
+        debug_assert_eq!(base.number + 1, self.number);
+        self.registry
+            .publish(self.number, base.number, &self.retired);
+        let version = Version {
+            root: self.root,
+            len: self.len,
+            number: self.number,
+            registry: Arc::clone(&self.registry),
+        };
+        // Its nodes now belong to the version.
+        self.root = NodePtr::EMPTY;
+        version
+    }
+
+    /// Whether `node` is this tree's own (created by it), so it may be written in place.
+    fn owns(&self, node: NodePtr) -> bool {
+        // SAFETY: `node` is in this tree, alive: private nodes are freed only by this tree,
+        // shared ones only once no version reaches them, and the base version is live.
+        unsafe { node.created::<K, V>() == self.number }
+    }
+
+    /// Lets go of `node`, just unlinked from this tree: frees it at once if it is this tree's
+    /// own (nobody else ever saw it), or retires it with the tree.
+    fn unlinked(&mut self, node: NodePtr) {
+        if self.owns(node) {
+            // SAFETY: a private node, just unlinked: nothing reaches it any more.
+            unsafe { node.free::<K, V>() }
+        } else {
+            // SAFETY: alive, see `owns`.
+            let created = unsafe { node.created::<K, V>() };
+            self.retired.push(Retired { node, created });
+        }
+    }
+
+    /// The root, made this tree's own.
+    fn own_root(&mut self) -> NodePtr {
+        if !self.owns(self.root) {
+            let old = self.root;
+            // SAFETY: the root is an inner node of the base version, alive (see `owns`).
+            let Node::Inner(inner) = (unsafe { old.get::<K, V>() }) else {
+                unreachable!("the root is an inner node")
+            };
+            self.root = NodePtr::inner(inner.copy(self.number));
+            self.unlinked(old);
+        }
+        self.root
+    }
+
+    /// The value for `key`, whose hash is `hash`.
+    pub(crate) fn get(&self, hash: u64, key: &K) -> Option<&V>
+    where
+        K: Eq,
+    {
+        // SAFETY: the root of a working tree is an inner node; its nodes are alive (see `owns`)
+        // and not written while `self` is borrowed shared.
+        unsafe {
+            let Node::Inner(root) = self.root.get::<K, V>() else {
+                unreachable!("the root is an inner node")
+            };
+            lookup(root, hash, key)
+        }
+    }
+
+    /// Walks down to the node holding `hash`'s slot at the bottom, making every inner node on the
+    /// way this tree's own. Returns that node's parent (own), the slot in it, and its level.
+    fn own_path(&mut self, hash: u64) -> (&mut Inner, usize, usize) {
+        let mut parent = self.own_root();
+        let mut level = 0;
+        loop {
+            let i = index(hash, level);
+            // SAFETY: `parent` is an inner node this tree owns, and no other borrow of it lives.
+            let child = unsafe { parent.inner_mut() }.children[i];
+            // SAFETY: alive (see `owns`).
+            if !matches!(unsafe { child.get::<K, V>() }, Node::Inner(_)) {
+                // SAFETY: as above; the returned borrow is tied to `&mut self`.
+                return (unsafe { parent.inner_mut() }, i, level);
+            }
+            let own = if self.owns(child) {
+                child
+            } else {
+                // SAFETY: alive (see `owns`), an inner node (checked above).
+                let Node::Inner(inner) = (unsafe { child.get::<K, V>() }) else {
+                    unreachable!()
+                };
+                let copy = NodePtr::inner(inner.copy(self.number));
+                // SAFETY: `parent` is owned, and not otherwise borrowed.
+                unsafe { parent.inner_mut() }.children[i] = copy;
+                self.unlinked(child);
+                copy
+            };
+            parent = own;
+            level += 1;
+        }
+    }
+
+    /// The bottom node at `parent.children[i]`, a leaf or a collision node, made this tree's own
+    /// (copied, and linked in all the slots it spans, if it is shared).
+    fn own_bottom(&mut self, parent: *mut Inner, i: usize) -> NodePtr
+    where
+        K: Clone,
+        V: Clone,
+    {
+        // SAFETY: `parent` is an inner node this tree owns; the caller holds no other borrow.
+        let parent = unsafe { &mut *parent };
+        let node = parent.children[i];
+        if self.owns(node) {
+            return node;
+        }
+        // SAFETY: alive (see `owns`).
+        let copy = match unsafe { node.get::<K, V>() } {
+            Node::Leaf(leaf) => {
+                let copy = NodePtr::leaf(leaf.copy(self.number));
+                let (start, size) = span(i, leaf.depth);
+                parent.children[start..start + size].fill(copy);
+                copy
+            }
+            Node::Collision(c) => {
+                let copy = NodePtr::collision(Box::new(Collision {
+                    created: self.number,
+                    entries: c.entries.clone(),
+                }));
+                parent.children[i] = copy;
+                copy
+            }
+            Node::Inner(_) | Node::Empty => unreachable!("not a bottom node"),
+        };
+        self.unlinked(node);
+        copy
+    }
+
+    /// The bottom node holding `key`, made this tree's own with the path to it, with its parent
+    /// and its slot there; `None`, having copied nothing, if the key is absent.
+    fn own_bottom_holding(&mut self, hash: u64, key: &K) -> Option<(*mut Inner, usize, NodePtr)>
+    where
+        K: Eq + Clone,
+        V: Clone,
+    {
+        self.get(hash, key)?;
+        let (parent, i, _) = self.own_path(hash);
+        let parent: *mut Inner = parent;
+        Some((parent, i, self.own_bottom(parent, i)))
+    }
+
+    /// The value for `key`, in a node of this tree's own, copying the path to it if needed.
+    /// Copies nothing if the key is absent.
+    pub(crate) fn get_mut(&mut self, hash: u64, key: &K) -> Option<&mut V>
+    where
+        K: Eq + Clone,
+        V: Clone,
+    {
+        let (_, _, node) = self.own_bottom_holding(hash, key)?;
+        // SAFETY: `node` is this tree's own and the only borrow of it; the returned borrow is
+        // tied to `&mut self`, so the tree cannot change while it lives.
+        match unsafe { node.get::<K, V>() } {
+            Node::Leaf(_) => {
+                // SAFETY: this tree's own leaf, borrowed only here (the `get` borrow is over).
+                let leaf = unsafe { node.leaf_mut::<K, V>() };
+                let slot = leaf.find(hash, key).expect("found above");
+                Some(leaf.value_mut(slot))
+            }
+            Node::Collision(_) => {
+                // SAFETY: this tree's own collision node, borrowed only here.
+                let c = unsafe { node.collision_mut::<K, V>() };
+                c.entries.iter_mut().find(|e| e.0 == *key).map(|e| &mut e.1)
+            }
+            _ => unreachable!("found above"),
+        }
+    }
+
+    /// Inserts `key`, returning the value it replaces.
+    pub(crate) fn insert(&mut self, hasher: &impl BuildHasher, key: K, value: V) -> Option<V>
+    where
+        K: Eq + Hash + Clone,
+        V: Clone,
+    {
+        let hash = hasher.hash_one(&key);
+        if let Some(old) = self.get_mut(hash, &key) {
+            return Some(std::mem::replace(old, value));
+        }
+        let (parent, i, level) = self.own_path(hash);
+        let parent: *mut Inner = parent;
+        // SAFETY: `parent` is owned and not otherwise borrowed.
+        let node = unsafe { (*parent).children[i] };
+        // SAFETY: alive (see `owns`).
+        match unsafe { node.get::<K, V>() } {
+            Node::Empty => {
+                // SAFETY: as above.
+                let depth = widest_empty_block(unsafe { &*parent }, i);
+                let mut leaf = Leaf::empty(self.number, depth);
+                leaf.push(hash, key, value);
+                let (start, size) = span(i, depth);
+                // SAFETY: as above.
+                unsafe { (&mut (*parent).children)[start..start + size].fill(NodePtr::leaf(leaf)) };
+            }
+            Node::Leaf(leaf) if leaf.len() < LEAF_MAX => {
+                let node = self.own_bottom(parent, i);
+                // SAFETY: this tree's own leaf, not otherwise borrowed.
+                unsafe { node.leaf_mut::<K, V>() }.push(hash, key, value);
+            }
+            Node::Leaf(leaf) => {
+                // Full: hash every entry first (hashing may panic), then take them out of the
+                // leaf (moved if it is this tree's own, cloned if shared), then rebuild.
+                let hashes: Vec<u64> = leaf.entries().map(|e| hasher.hash_one(&e.0)).collect();
+                let depth = leaf.depth;
+                let mut entries = if self.owns(node) {
+                    // SAFETY: this tree's own leaf, not otherwise borrowed.
+                    unsafe { node.leaf_mut::<K, V>() }.drain()
+                } else {
+                    leaf.entries().cloned().collect()
+                };
+                entries.push((key, value));
+                let mut hashed: Vec<(u64, K, V)> = hashes
+                    .into_iter()
+                    .chain([hash])
+                    .zip(entries)
+                    .map(|(h, (k, v))| (h, k, v))
+                    .collect();
+                // From here on nothing can panic but allocation.
+                let (start, size) = span(i, depth);
+                // SAFETY: as above.
+                unsafe { (&mut (*parent).children)[start..start + size].fill(NodePtr::EMPTY) };
+                self.unlinked(node);
+                // SAFETY: as above.
+                self.place(unsafe { &mut *parent }, start, level, depth, &mut hashed);
+            }
+            Node::Collision(_) => {
+                let node = self.own_bottom(parent, i);
+                // SAFETY: this tree's own collision node, not otherwise borrowed.
+                unsafe { node.collision_mut::<K, V>() }
+                    .entries
+                    .push((key, value));
+            }
+            Node::Inner(_) => unreachable!("own_path stops above the bottom"),
+        }
+        self.len += 1;
+        None
+    }
+
+    /// Builds nodes for `entries`, which all belong in the aligned block of `parent`'s slots that
+    /// starts at `start` and spans `FANOUT >> depth` slots (all empty), at level `level`.
+    fn place(
+        &mut self,
+        parent: &mut Inner,
+        start: usize,
+        level: usize,
+        depth: u8,
+        entries: &mut Vec<(u64, K, V)>,
+    ) {
+        let size = FANOUT >> depth;
+        if entries.is_empty() {
+            return;
+        }
+        if entries.len() <= LEAF_MAX {
+            let mut leaf = Leaf::empty(self.number, depth);
+            for (h, k, v) in entries.drain(..) {
+                leaf.push(h, k, v);
+            }
+            parent.children[start..start + size].fill(NodePtr::leaf(leaf));
+            return;
+        }
+        if size > 1 {
+            let half = size / 2;
+            let mut upper: Vec<_> = Vec::new();
+            let mut lower = Vec::new();
+            for e in entries.drain(..) {
+                if index(e.0, level) & half != 0 {
+                    upper.push(e);
+                } else {
+                    lower.push(e);
+                }
+            }
+            self.place(parent, start, level, depth + 1, &mut lower);
+            self.place(parent, start + half, level, depth + 1, &mut upper);
+            return;
+        }
+        if level + 1 == LEVELS {
+            // All 64 bits of these hashes are equal.
+            let collision = Collision {
+                created: self.number,
+                entries: entries.drain(..).map(|(_, k, v)| (k, v)).collect(),
+            };
+            parent.children[start] = NodePtr::collision(Box::new(collision));
+            return;
+        }
+        let inner = NodePtr::inner(Inner::empty(self.number));
+        parent.children[start] = inner;
+        // SAFETY: just made, linked in this tree, not otherwise borrowed.
+        self.place(unsafe { inner.inner_mut() }, 0, level + 1, 0, entries);
+    }
+
+    /// Removes `key` and returns its value. Copies nothing if the key is absent.
+    pub(crate) fn remove(&mut self, hash: u64, key: &K) -> Option<V>
+    where
+        K: Eq + Clone,
+        V: Clone,
+    {
+        let (parent, i, node) = self.own_bottom_holding(hash, key)?;
+        // SAFETY: this tree's own node, not otherwise borrowed.
+        let (value, now_empty, depth) = match unsafe { node.get::<K, V>() } {
+            Node::Leaf(_) => {
+                // SAFETY: this tree's own leaf, borrowed only here (the `get` borrow is over).
+                let leaf = unsafe { node.leaf_mut::<K, V>() };
+                let slot = leaf.find(hash, key).expect("found above");
+                let (_, value) = leaf.take(slot);
+                (value, leaf.len() == 0, leaf.depth)
+            }
+            Node::Collision(_) => {
+                // SAFETY: this tree's own collision node, borrowed only here.
+                let c = unsafe { node.collision_mut::<K, V>() };
+                let at = c
+                    .entries
+                    .iter()
+                    .position(|e| e.0 == *key)
+                    .expect("found above");
+                let (_, value) = c.entries.swap_remove(at);
+                (value, c.entries.is_empty(), 8)
+            }
+            _ => unreachable!("found above"),
+        };
+        if now_empty {
+            let (start, size) = span(i, depth);
+            // SAFETY: `parent` is owned and not otherwise borrowed.
+            unsafe { (&mut (*parent).children)[start..start + size].fill(NodePtr::EMPTY) };
+            self.unlinked(node);
+        }
+        self.len -= 1;
+        Some(value)
+    }
+}
+
+/// The value for `key`, whose hash is `hash`, below `root`.
+///
+/// # Safety
+///
+/// Every node below `root` must be alive and unwritten for `'a`, as in a version the caller
+/// borrows for `'a` or a working tree it borrows shared.
+#[inline(always)]
+unsafe fn lookup<'a, K: Eq + 'a, V: 'a>(root: &'a Inner, hash: u64, key: &K) -> Option<&'a V> {
+    let mut node = root;
+    for level in 0..LEVELS {
+        // SAFETY: a child of a node below `root`: alive and unwritten (the caller's promise).
+        match unsafe { node.children[index(hash, level)].get::<K, V>() } {
+            Node::Inner(inner) => node = inner,
+            Node::Leaf(leaf) => return leaf.get(hash, key),
+            Node::Collision(c) => return c.entries.iter().find(|e| e.0 == *key).map(|e| &e.1),
+            Node::Empty => return None,
+        }
+    }
+    unreachable!("eight levels use the whole hash")
+}
+
+/// The depth of the widest aligned block around empty slot `i` of `node` whose slots are all
+/// empty: a leaf made there covers it all, so later keys in the block join it.
+fn widest_empty_block(node: &Inner, i: usize) -> u8 {
+    let mut depth = 8u8;
+    while depth > 0 {
+        let (start, size) = span(i, depth - 1);
+        if node.children[start..start + size]
+            .iter()
+            .all(|c| c.is_empty())
+        {
+            depth -= 1;
+        } else {
+            break;
+        }
+    }
+    depth
+}
+
+impl<K, V> Drop for Working<K, V> {
+    /// An unpublished tree frees its own nodes; the shared ones belong to published versions.
+    fn drop(&mut self) {
+        fn walk<K, V>(node: NodePtr, number: u64) {
+            // SAFETY: reachable from the unpublished tree being dropped, alive.
+            if unsafe { node.created::<K, V>() } != number {
+                return;
+            }
+            // SAFETY: as above.
+            if let Node::Inner(inner) = unsafe { node.get::<K, V>() } {
+                for child in inner.distinct_children() {
+                    walk::<K, V>(child, number);
+                }
+            }
+            // SAFETY: a private node of an unpublished tree: nothing else reaches it, and the
+            // walk visits it once (each node is linked from one block of one parent).
+            unsafe { node.free::<K, V>() };
+        }
+        if !self.root.is_empty() {
+            walk::<K, V>(self.root, self.number);
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::hash::{BuildHasher, Hasher};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use super::*;
+
+    /// Hashes a `u64` key to `map(key)`, so a test chooses where each key goes.
+    #[derive(Clone, Copy)]
+    struct Placed(fn(u64) -> u64);
+
+    struct PlacedHasher(fn(u64) -> u64, u64);
+
+    impl Hasher for PlacedHasher {
+        fn finish(&self) -> u64 {
+            (self.0)(self.1)
+        }
+        fn write(&mut self, _: &[u8]) {
+            unreachable!("only u64 keys")
+        }
+        fn write_u64(&mut self, n: u64) {
+            self.1 = n;
+        }
+    }
+
+    impl BuildHasher for Placed {
+        type Hasher = PlacedHasher;
+        fn build_hasher(&self) -> PlacedHasher {
+            PlacedHasher(self.0, 0)
+        }
+    }
+
+    fn spread(k: u64) -> u64 {
+        k.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17)
+    }
+
+    /// Drops the newest version as a map's drop does: its nodes go with it.
+    fn dispose<K, V>(newest: Version<K, V>) {
+        newest.retire_all();
+        drop(newest);
+    }
+
+    /// Publishes `working`, built on `base`.
+    fn publish(working: Working<u64, u64>, base: &Version<u64, u64>) -> Version<u64, u64> {
+        working.finish(base)
+    }
+
+    fn contents(version: &Version<u64, u64>) -> Vec<(u64, u64)> {
+        let mut all: Vec<_> = crate::iter::Iter::new(version.root(), version.len())
+            .map(|(k, v)| (*k, *v))
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
+    /// Many versions, each written on top of the last, every older one kept: each still reads
+    /// exactly what it held, through splits, new levels and removals made after it.
+    #[test]
+    fn every_version_keeps_what_it_held() {
+        let n: u64 = if cfg!(miri) { 300 } else { 5_000 };
+        let hasher = Placed(spread);
+        let mut versions = vec![Version::empty()];
+        let mut model = std::collections::BTreeMap::new();
+        let mut models = vec![model.clone()];
+        for round in 0..6u64 {
+            let base = versions.last().unwrap();
+            let mut working = Working::after(base);
+            for k in 0..n {
+                match (k + round) % 3 {
+                    0 | 1 => {
+                        let old = working.insert(&hasher, k, k * 10 + round);
+                        assert_eq!(old, model.insert(k, k * 10 + round));
+                    }
+                    _ => assert_eq!(working.remove(hasher.hash_one(k), &k), model.remove(&k)),
+                }
+            }
+            let next = publish(working, base);
+            versions.push(next);
+            models.push(model.clone());
+        }
+        for (version, model) in versions.iter().zip(&models) {
+            let expected: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
+            assert_eq!(contents(version), expected);
+            for k in 0..n {
+                assert_eq!(version.get(hasher.hash_one(k), &k), model.get(&k));
+            }
+        }
+        assert_eq!(versions[0].registry.live_versions(), versions.len());
+        // Dropped oldest first, they free every node (miri reports any leak).
+        let newest = versions.pop().unwrap();
+        drop(versions);
+        dispose(newest);
+    }
+
+    /// Keys whose hashes share 60 bits go down all eight levels; keys sharing all 64 bits end in
+    /// a collision node.
+    #[test]
+    fn deep_paths_and_collisions() {
+        let hasher = Placed(|k| 0xABCD_EF01_2345_6700 | (k / 40));
+        let base = Version::empty();
+        let mut working = Working::after(&base);
+        let n = 200;
+        for k in 0..n {
+            assert_eq!(working.insert(&hasher, k, k), None);
+        }
+        for k in 0..n {
+            assert_eq!(working.get(hasher.hash_one(k), &k), Some(&k));
+        }
+        let version = publish(working, &base);
+        drop(base);
+        assert_eq!(
+            contents(&version),
+            (0..n).map(|k| (k, k)).collect::<Vec<_>>()
+        );
+        let mut working = Working::after(&version);
+        for k in (0..n).step_by(2) {
+            assert_eq!(working.remove(hasher.hash_one(k), &k), Some(k));
+        }
+        let next = publish(working, &version);
+        drop(version);
+        assert_eq!(
+            contents(&next),
+            (1..n).step_by(2).map(|k| (k, k)).collect::<Vec<_>>()
+        );
+        dispose(next);
+    }
+
+    thread_local! {
+        /// The key whose `Hash` panics on this thread, if any.
+        static UNHASHABLE: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+    }
+
+    /// A key whose `Hash` panics when the test says so.
+    #[derive(Clone, PartialEq, Eq, Debug)]
+    struct Touchy(u64);
+
+    impl std::hash::Hash for Touchy {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            assert!(UNHASHABLE.get() != Some(self.0), "no hash for {}", self.0);
+            state.write_u64(self.0);
+        }
+    }
+
+    /// A panic while a full leaf splits (it hashes every entry again) leaves the working tree as
+    /// it was before that write, and a writer that catches it may go on and publish.
+    #[test]
+    fn a_panic_in_the_middle_of_a_split_loses_nothing() {
+        // All keys in one root slot, so the 25th splits the leaf.
+        let hasher = Placed(|k| (k << 8) | 0x42);
+        let base = Version::<Touchy, u64>::empty();
+        let mut working = Working::after(&base);
+        for k in 0..24 {
+            assert_eq!(working.insert(&hasher, Touchy(k), k), None);
+        }
+        UNHASHABLE.set(Some(5));
+        let failed = catch_unwind(AssertUnwindSafe(|| {
+            working.insert(&hasher, Touchy(24), 24);
+        }));
+        UNHASHABLE.set(None);
+        assert!(failed.is_err(), "the split did not hash key 5");
+        for k in 0..24 {
+            assert_eq!(
+                working.get(hasher.hash_one(Touchy(k)), &Touchy(k)),
+                Some(&k)
+            );
+        }
+        assert_eq!(working.get(hasher.hash_one(Touchy(24)), &Touchy(24)), None);
+        for k in 24..60 {
+            assert_eq!(working.insert(&hasher, Touchy(k), k), None);
+        }
+        let version = working.finish(&base);
+        drop(base);
+        for k in 0..60 {
+            assert_eq!(
+                version.get(hasher.hash_one(Touchy(k)), &Touchy(k)),
+                Some(&k),
+                "key {k}"
+            );
+        }
+        assert_eq!(version.len(), 60);
+        dispose(version);
+    }
+
+    /// A working tree dropped unpublished frees its own nodes and leaves its base intact.
+    #[test]
+    fn an_abandoned_write_leaves_its_base_whole() {
+        let hasher = Placed(spread);
+        let base = Version::empty();
+        let mut working = Working::after(&base);
+        for k in 0..500 {
+            working.insert(&hasher, k, k);
+        }
+        let version = working.finish(&base);
+        drop(base);
+        let mut abandoned = Working::after(&version);
+        for k in 0..700 {
+            abandoned.insert(&hasher, k, k + 1);
+        }
+        for k in 0..100 {
+            abandoned.remove(hasher.hash_one(k), &k);
+        }
+        drop(abandoned);
+        assert_eq!(
+            contents(&version),
+            (0..500).map(|k| (k, k)).collect::<Vec<_>>()
+        );
+        dispose(version);
+    }
+}
