@@ -7,8 +7,8 @@
 //! 2. `cow_get_vs_hashbrown`: single-thread get, `CowMap` and unsynchronized `hashbrown` side by side.
 //! 3. `cow_read_2_threads`: read-only throughput, two threads reading the same map.
 //! 4. `cow_take_snapshot`: taking (and dropping) a snapshot.
-//! 5. `cow_batch_10k/{65536,1048576}`: 10K overwrites in one batch against the same 10K writes
-//!    one by one.
+//! 5. `cow_batch_10k/{65536,1048576}`: 10K overwrites in one batch (`insert` by `insert`, and in
+//!    one `BatchWriter::insert_all`) against the same 10K writes one by one.
 //! 6. `cow_iterate`: a full scan of a snapshot, by its iterator and by `Snapshot::scan`, with a
 //!    `hashbrown` scan as reference.
 //! 7. `memory_per_entry`: printed, not timed: bytes each map holds per entry, counted by this
@@ -234,6 +234,12 @@ fn batch_10k(c: &mut Criterion) {
                         batch.insert(k, round);
                     }
                 })
+            })
+        });
+        group.bench_function("one_batch_insert_all", |b| {
+            b.iter(|| {
+                round += 1;
+                cow.batch(|batch| batch.insert_all(&mut written.iter().map(|&k| (k, round))))
             })
         });
         group.bench_function("one_by_one", |b| {

@@ -125,4 +125,16 @@ pub trait BatchWriter<K, V> {
     fn insert(&mut self, key: K, value: V) -> Option<V>;
     /// Removes `key` in the batch, returning the value it had in the batch's view.
     fn remove(&mut self, key: &K) -> Option<V>;
+
+    /// Inserts every entry, as [`insert`](Self::insert) would one after another (of two entries
+    /// for one key, the later wins), without returning the values they replace.
+    ///
+    /// Because nothing waits for each write's result, a map may order the work for locality:
+    /// a trie, for instance, applies the entries in the order of their hashes and fetches the
+    /// nodes of the next ones while it writes the current one. The default is a loop of `insert`.
+    fn insert_all(&mut self, entries: &mut dyn Iterator<Item = (K, V)>) {
+        for (key, value) in entries {
+            self.insert(key, value);
+        }
+    }
 }

@@ -209,6 +209,13 @@ where
         self.changed |= old.is_some();
         old
     }
+
+    /// Applies the entries in the order of their hashes, fetching leaves ahead of the writes.
+    fn insert_all(&mut self, entries: &mut dyn Iterator<Item = (K, V)>) {
+        let mut entries = entries.peekable();
+        self.changed |= entries.peek().is_some();
+        self.trie.insert_all(self.hasher, entries);
+    }
 }
 
 impl<K, V, S> CowSnapshot<K, V, S> {

@@ -320,7 +320,58 @@ impl<K, V> Working<K, V> {
         K: Eq + Hash + Clone,
         V: Clone,
     {
-        let hash = hasher.hash_one(&key);
+        self.insert_hashed(hasher, hasher.hash_one(&key), key, value)
+    }
+
+    /// Inserts every entry, in the order of their hashes (of two entries for one key, the later
+    /// wins): consecutive writes then share inner nodes, and while one entry is written the leaf
+    /// of one a few places ahead is fetched.
+    pub(crate) fn insert_all(
+        &mut self,
+        hasher: &impl BuildHasher,
+        entries: impl Iterator<Item = (K, V)>,
+    ) where
+        K: Eq + Hash + Clone,
+        V: Clone,
+    {
+        /// How many entries ahead the leaf is fetched: enough to cover a memory access with the
+        /// writes in between.
+        const AHEAD: usize = 6;
+        let mut hashed: Vec<(u64, K, V)> =
+            entries.map(|(k, v)| (hasher.hash_one(&k), k, v)).collect();
+        // Stable, so entries for the same key keep their order.
+        hashed.sort_by_key(|e| e.0);
+        let hashes: Vec<u64> = hashed.iter().map(|e| e.0).collect();
+        for (n, (hash, key, value)) in hashed.into_iter().enumerate() {
+            if let Some(&ahead) = hashes.get(n + AHEAD) {
+                self.prefetch(ahead);
+            }
+            self.insert_hashed(hasher, hash, key, value);
+        }
+    }
+
+    /// Asks the processor to fetch the leaf holding `hash`, without waiting for it.
+    fn prefetch(&self, hash: u64) {
+        let mut node = self.root;
+        for level in 0..LEVELS {
+            // SAFETY: nodes of this tree are alive (see `owns`); nothing is written meanwhile.
+            let Node::Inner(inner) = (unsafe { node.get::<K, V>() }) else {
+                break;
+            };
+            node = inner.children[index(hash, level)];
+        }
+        // SAFETY: as above.
+        if let Node::Leaf(leaf) = unsafe { node.get::<K, V>() } {
+            leaf.prefetch(hash);
+        }
+    }
+
+    /// [`insert`](Self::insert) with the key's hash already computed.
+    fn insert_hashed(&mut self, hasher: &impl BuildHasher, hash: u64, key: K, value: V) -> Option<V>
+    where
+        K: Eq + Hash + Clone,
+        V: Clone,
+    {
         if let Some(old) = self.get_mut(hash, &key) {
             return Some(std::mem::replace(old, value));
         }
@@ -719,6 +770,23 @@ mod tests {
         }
         assert_eq!(version.len(), 60);
         dispose(version);
+    }
+
+    /// `insert_all` applies entries in hash order, fetching ahead; of two for one key the later
+    /// wins, as with `insert` one by one.
+    #[test]
+    fn insert_all_is_insert_one_by_one() {
+        let n: u64 = if cfg!(miri) { 200 } else { 3_000 };
+        let hasher = Placed(spread);
+        let base = Version::empty();
+        let mut all = Working::after(&base);
+        let entries: Vec<(u64, u64)> = (0..n).map(|i| (spread(i) % (n / 2), i)).collect();
+        all.insert_all(&hasher, entries.iter().copied());
+        let all = all.finish(&base);
+        drop(base);
+        let model: std::collections::BTreeMap<u64, u64> = entries.into_iter().collect();
+        assert_eq!(contents(&all), model.into_iter().collect::<Vec<_>>());
+        dispose(all);
     }
 
     /// A working tree dropped unpublished frees its own nodes and leaves its base intact.

@@ -57,7 +57,8 @@ pub use concurrent::{
     check_panic_safety,
 };
 pub use model::{
-    check_model, check_model_ordered, check_ordered_snapshot_model, check_snapshot_model,
+    check_batch_model, check_model, check_model_ordered, check_ordered_snapshot_model,
+    check_snapshot_model,
 };
 pub use reference::ReferenceMap;
 pub use snapshot::{
@@ -139,6 +140,10 @@ macro_rules! __conformance_capability {
         }
     };
     (batch, $factory:expr) => {
+        #[test]
+        fn batch_model() {
+            $crate::testing::check_batch_model(|| $factory);
+        }
         #[test]
         fn bank() {
             $crate::testing::check_bank(|| $factory);

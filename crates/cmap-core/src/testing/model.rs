@@ -417,3 +417,79 @@ where
         });
     });
 }
+
+/// One write or read inside a batch.
+#[derive(Debug, Clone)]
+enum BatchOp {
+    Get(u64),
+    Insert(u64, u64),
+    Remove(u64),
+    /// Through [`BatchWriter::insert_all`](crate::BatchWriter::insert_all), keys repeating.
+    InsertAll(Vec<(u64, u64)>),
+}
+
+fn batch_op() -> BoxedStrategy<BatchOp> {
+    prop_oneof![
+        2 => key().prop_map(BatchOp::Get),
+        4 => (key(), any::<u64>()).prop_map(|(k, v)| BatchOp::Insert(k, v)),
+        2 => key().prop_map(BatchOp::Remove),
+        1 => vec((key(), any::<u64>()), 0..80).prop_map(BatchOp::InsertAll),
+    ]
+    .boxed()
+}
+
+/// The model test for batches: sequences of batches of reads, inserts, removes and
+/// `insert_all`s, each value the writer returns and the map after each batch compared with a
+/// `HashMap`. Large `insert_all`s split and grow the map's internal nodes in the middle of a batch.
+pub fn check_batch_model<M, F>(factory: F)
+where
+    M: crate::Batch<Key = u64, Value = u64> + 'static,
+    F: Fn() -> M + Send + Sync + 'static,
+{
+    with_deadline("check_batch_model", move || {
+        let config = Config {
+            cases: scaled(128) as u32,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let batches = vec(vec(batch_op(), 0..12), 1..20);
+        let result = TestRunner::new(config).run(&batches, |batches| {
+            let map = factory();
+            let mut model = HashMap::new();
+            for (b, ops) in batches.iter().enumerate() {
+                let outcome: Result<(), String> = map.batch(|batch| {
+                    for (step, op) in ops.iter().enumerate() {
+                        let (got, expected) = match op {
+                            BatchOp::Get(k) => (batch.get(k), model.get(k).copied()),
+                            BatchOp::Insert(k, v) => (batch.insert(*k, *v), model.insert(*k, *v)),
+                            BatchOp::Remove(k) => (batch.remove(k), model.remove(k)),
+                            BatchOp::InsertAll(entries) => {
+                                batch.insert_all(&mut entries.iter().copied());
+                                model.extend(entries.iter().copied());
+                                (None, None)
+                            }
+                        };
+                        if got != expected {
+                            return Err(format!(
+                                "batch {b}, step {step} ({op:?}): got {got:?}, the model has \
+                                 {expected:?}"
+                            ));
+                        }
+                    }
+                    Ok(())
+                });
+                outcome.map_err(TestCaseError::fail)?;
+                let mut everything: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
+                everything.sort_unstable();
+                for (k, v) in &everything {
+                    prop_assert_eq!(map.get(k), Some(*v), "after batch {}, key {}", b, k);
+                }
+                prop_assert_eq!(map.len(), model.len(), "len after batch {}", b);
+            }
+            Ok(())
+        });
+        if let Err(error) = result {
+            panic!("check_batch_model: the map disagrees with the model: {error}");
+        }
+    });
+}
