@@ -11,7 +11,11 @@
 //!    one `BatchWriter::insert_all`) against the same 10K writes one by one.
 //! 6. `cow_iterate`: a full scan of a snapshot, by its iterator and by `Snapshot::scan`, with a
 //!    `hashbrown` scan as reference.
-//! 7. `memory_per_entry`: printed, not timed: bytes each map holds per entry, counted by this
+//! 7. `cow_targets`: printed, not a criterion group: every figure the map is held to, with the
+//!    maps it is compared against measured side by side, interleaved in each of 11 rounds, so
+//!    that a machine whose speed drifts moves both sides of a ratio together. Prints each
+//!    round's ratios, then their median and range.
+//! 8. `memory_per_entry`: printed, not timed: bytes each map holds per entry, counted by this
 //!    binary's allocator (allocation sizes as requested, not including the allocator's own
 //!    overhead).
 //!
@@ -48,6 +52,20 @@ const COW: PointOps<Cow> = PointOps {
     upsert: |m, k| {
         let _ = m.upsert(k, || 1, |n| *n += 1);
     },
+};
+
+const HASHBROWN: PointOps<Table> = PointOps {
+    get: |m, k| m.get(k).copied(),
+    insert: |_, _, _| unreachable!(),
+    remove: |_, _| unreachable!(),
+    upsert: |_, _| unreachable!(),
+};
+
+const SNAPSHOT: PointOps<cmap_cow::CowSnapshot<u64, u64>> = PointOps {
+    get: |s, k| s.get(k),
+    insert: |_, _, _| unreachable!(),
+    remove: |_, _| unreachable!(),
+    upsert: |_, _| unreachable!(),
 };
 
 const FULL_COPY: PointOps<FullCopy> = PointOps {
@@ -120,14 +138,8 @@ fn get_vs_hashbrown(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     let mut table = Table::with_capacity_and_hasher(MILLION, DefaultHashBuilder::default());
     table.extend(present.iter().map(|&k| (k, k)));
-    let hashbrown = PointOps::<Table> {
-        get: |m, k| m.get(k).copied(),
-        insert: |_, _, _| unreachable!(),
-        remove: |_, _| unreachable!(),
-        upsert: |_, _| unreachable!(),
-    };
     group.bench_function("hashbrown", |b| {
-        b.iter_custom(|iters| time_get(&table, hashbrown, &present, iters))
+        b.iter_custom(|iters| time_get(&table, HASHBROWN, &present, iters))
     });
     drop(table);
     let cow = cow_filled(&present);
@@ -136,14 +148,8 @@ fn get_vs_hashbrown(c: &mut Criterion) {
     });
     // The trie walk alone, without the atomic load of the current version.
     let snapshot = cow.snapshot();
-    let through_snapshot = PointOps::<cmap_cow::CowSnapshot<u64, u64>> {
-        get: |s, k| s.get(k),
-        insert: |_, _, _| unreachable!(),
-        remove: |_, _| unreachable!(),
-        upsert: |_, _| unreachable!(),
-    };
     group.bench_function("through_snapshot", |b| {
-        b.iter_custom(|iters| time_get(&snapshot, through_snapshot, &present, iters))
+        b.iter_custom(|iters| time_get(&snapshot, SNAPSHOT, &present, iters))
     });
     group.finish();
 }
@@ -305,6 +311,138 @@ fn bytes_per_entry<M>(n: usize, build: impl FnOnce(&[u64]) -> M) -> f64 {
     held as f64 / n as f64
 }
 
+/// Nanoseconds per operation.
+fn per_op(elapsed: Duration, ops: usize) -> f64 {
+    elapsed.as_secs_f64() * 1e9 / ops as f64
+}
+
+/// The median and the range of `values`.
+fn spread(values: &mut [f64]) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    (
+        values[values.len() / 2],
+        values[0],
+        values[values.len() - 1],
+    )
+}
+
+/// The issue's figures at 2^20 keys, every comparison measured side by side in each round.
+fn targets() {
+    const ROUNDS: usize = 11;
+    const GETS: usize = 1 << 20;
+    const INSERTS: usize = 2_000;
+    const WRITES: usize = 10_000;
+    let present = keys(MILLION);
+    let absent = absent_keys(MILLION);
+    let mut table = Table::with_capacity_and_hasher(MILLION, DefaultHashBuilder::default());
+    table.extend(present.iter().map(|&k| (k, k)));
+    let cow = cow_filled(&present);
+    let sharded = filled::<ShardedMap<u64, u64>>(&present);
+    let written: Vec<u64> = present
+        .iter()
+        .step_by(MILLION / WRITES)
+        .take(WRITES)
+        .copied()
+        .collect();
+    println!("cow_targets: {MILLION} u64 keys, {ROUNDS} rounds, every map measured in every round");
+    println!(
+        "{:>5} {:>9} {:>9} {:>9} {:>7} {:>10} {:>10} {:>7} {:>10} {:>9} {:>9} {:>9} {:>7} {:>7}",
+        "round",
+        "hb_get",
+        "cow_get",
+        "snap_get",
+        "ratio",
+        "cow_2t",
+        "shard_2t",
+        "ratio",
+        "insert_med",
+        "one_by_1",
+        "batch",
+        "ins_all",
+        "ratio",
+        "ratio"
+    );
+    let mut columns: [Vec<f64>; 6] = Default::default();
+    for round in 0..ROUNDS {
+        let hb = per_op(time_get(&table, HASHBROWN, &present, GETS as u64), GETS);
+        let snapshot = cow.snapshot();
+        let snap_get = per_op(time_get(&snapshot, SNAPSHOT, &present, GETS as u64), GETS);
+        drop(snapshot);
+        let cow_get = per_op(time_get(&cow, COW, &present, GETS as u64), GETS);
+        let cow_2t = per_op(
+            time_two_readers(&cow, |m, k| m.get(k), &present, GETS as u64 / 2),
+            GETS / 2,
+        );
+        let sharded_2t = per_op(
+            time_two_readers(&sharded, |m, k| m.get(k), &present, GETS as u64 / 2),
+            GETS / 2,
+        );
+        // Single inserts of absent keys, each timed alone; removed again afterwards.
+        let from = round * INSERTS % (absent.len() - INSERTS);
+        let mut inserts: Vec<f64> = absent[from..from + INSERTS]
+            .iter()
+            .map(|&k| {
+                let start = Instant::now();
+                black_box(cow.insert(k, k));
+                per_op(start.elapsed(), 1)
+            })
+            .collect();
+        for k in &absent[from..from + INSERTS] {
+            cow.remove(k);
+        }
+        let (insert_median, _, _) = spread(&mut inserts);
+        let value = round as u64;
+        let start = Instant::now();
+        for &k in &written {
+            cow.insert(k, value);
+        }
+        let one_by_one = per_op(start.elapsed(), 1) / 1e6;
+        let start = Instant::now();
+        cow.batch(|batch| {
+            for &k in &written {
+                batch.insert(k, value + 1);
+            }
+        });
+        let batch = per_op(start.elapsed(), 1) / 1e6;
+        let start = Instant::now();
+        cow.batch(|batch| batch.insert_all(&mut written.iter().map(|&k| (k, value + 2))));
+        let insert_all = per_op(start.elapsed(), 1) / 1e6;
+        let ratios = [
+            hb / cow_get,
+            sharded_2t / cow_2t,
+            one_by_one / batch,
+            one_by_one / insert_all,
+        ];
+        println!(
+            "{round:>5} {hb:>7.1}ns {cow_get:>7.1}ns {snap_get:>7.1}ns {:>7.2} {cow_2t:>8.1}ns {sharded_2t:>8.1}ns \
+             {:>7.2} {:>8.2}us {one_by_one:>7.2}ms {batch:>7.2}ms {insert_all:>7.2}ms {:>7.2} {:>7.2}",
+            ratios[0],
+            ratios[1],
+            insert_median / 1e3,
+            ratios[2],
+            ratios[3]
+        );
+        for (column, ratio) in columns
+            .iter_mut()
+            .zip(ratios.into_iter().chain([insert_median]))
+        {
+            column.push(ratio);
+        }
+    }
+    let names = [
+        "get, cow / hashbrown throughput (target >= 0.5)",
+        "reads at 2 threads, cow / sharded throughput (target >= 1.3)",
+        "10K overwrites, one batch of inserts / one by one (target >= 5)",
+        "10K overwrites, one batch insert_all / one by one (target >= 5)",
+        "median single insert, ns (target < 2000)",
+        "get through a snapshot (no per-thread cache), cow / hashbrown throughput",
+    ];
+    for (name, column) in names.iter().zip(&mut columns) {
+        let (median, low, high) = spread(column);
+        println!("{name}: median {median:.2} (range {low:.2}-{high:.2})");
+    }
+}
+
 fn memory_per_entry() {
     println!("memory_per_entry: bytes held per u64 -> u64 entry, counted by the allocator");
     println!(
@@ -369,12 +507,13 @@ fn main() {
         })
         .map(|(_, a)| a)
         .collect();
-    if filters.is_empty()
-        || filters
-            .iter()
-            .any(|f| "memory_per_entry".contains(f.as_str()))
-    {
+    let asked =
+        |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
+    if asked("memory_per_entry") {
         memory_per_entry();
+    }
+    if asked("cow_targets") {
+        targets();
     }
     let mut criterion = Criterion::default().configure_from_args();
     point(&mut criterion);
