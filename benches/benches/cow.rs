@@ -422,10 +422,8 @@ fn targets() {
             ratios[2],
             ratios[3]
         );
-        for (column, ratio) in columns
-            .iter_mut()
-            .zip(ratios.into_iter().chain([insert_median]))
-        {
+        let extra = [insert_median, hb / snap_get];
+        for (column, ratio) in columns.iter_mut().zip(ratios.into_iter().chain(extra)) {
             column.push(ratio);
         }
     }

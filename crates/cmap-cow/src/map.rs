@@ -98,7 +98,7 @@ where
     #[inline]
     fn get_with<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R> {
         let hash = self.hasher.hash_one(key);
-        self.current.read(|trie| trie.get(hash, key).map(f))
+        self.current.reading().get(hash, key).map(f)
     }
 
     fn insert(&self, key: K, value: V) -> Option<V> {

@@ -24,7 +24,7 @@
 //! thread until the next write. With the trie a version costs only the nodes later writes
 //! replaced; in the worst case (every entry rewritten since), a whole second copy of the map.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -42,7 +42,7 @@ use parking_lot::{Mutex, MutexGuard};
 use thread_local::ThreadLocal;
 
 /// A thread's cached version and the publication count it was loaded at.
-struct Cached<T> {
+pub(crate) struct Cached<T> {
     stamp: u64,
     version: Arc<T>,
 }
@@ -52,6 +52,26 @@ struct Cached<T> {
 /// plain `ArcSwap` path instead. Padded: every read writes the cell's borrow flag, and
 /// `ThreadLocal` lays consecutive threads' values side by side.
 type Cache<T> = CachePadded<RefCell<Option<Cached<T>>>>;
+
+/// A version being read: this thread's cache, borrowed, or for a nested read a reference of its
+/// own.
+pub(crate) enum Reading<'a, T> {
+    Cached(RefMut<'a, Option<Cached<T>>>),
+    Loaded(Arc<T>),
+}
+
+impl<T> Deref for Reading<'_, T> {
+    type Target = T;
+
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        match self {
+            // A borrowed cache was refreshed, so it holds a version.
+            Reading::Cached(cached) => &cached.as_ref().expect("refreshed").version,
+            Reading::Loaded(version) => version,
+        }
+    }
+}
 
 /// Where the current version is published: an `ArcSwap`, or under loom a loom mutex, so that its
 /// loads and stores are points where loom may switch threads.
@@ -81,29 +101,30 @@ impl<T: Send + Sync> Published<T> {
     }
 
     /// Runs `f` on the current version through this thread's cache.
-    ///
-    /// `f` is called from one place only, so that it inlines here and a loop of reads stays
-    /// short: the fewer instructions a read takes, the more reads' cache misses a processor
-    /// overlaps.
     #[inline(always)]
     pub(crate) fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.reading())
+    }
+
+    /// The current version, through this thread's cache: held until the returned guard drops.
+    ///
+    /// A guard rather than a closure, so that the lookup a caller makes through it inlines into
+    /// the caller with no call in between: the fewer instructions a read takes, the more reads'
+    /// cache misses a processor overlaps.
+    #[inline(always)]
+    pub(crate) fn reading(&self) -> Reading<'_, T> {
         let cache = match self.caches.get() {
             Some(cache) => cache,
             None => self.first_read(),
         };
-        let mut cached;
-        let loaded;
-        let version = match cache.try_borrow_mut() {
-            Ok(borrowed) => {
-                cached = borrowed;
-                self.current_through(&mut cached)
+        match cache.try_borrow_mut() {
+            Ok(mut cached) => {
+                self.refresh(&mut cached);
+                Reading::Cached(cached)
             }
-            Err(_) => {
-                loaded = self.current.load();
-                &**loaded
-            }
-        };
-        f(version)
+            // A read nested in another's closure: the cache is in use.
+            Err(_) => Reading::Loaded(self.current.load_full()),
+        }
     }
 
     /// This thread's cache, made on its first read. Out of line: the cache is aligned to 128
@@ -114,14 +135,13 @@ impl<T: Send + Sync> Published<T> {
         self.caches.get_or(Default::default)
     }
 
-    /// The current version through `cached`, reloaded if it is stale.
+    /// Reloads `cached` if it is stale (or empty).
     #[inline(always)]
-    fn current_through<'c>(&self, cached: &'c mut Option<Cached<T>>) -> &'c T {
+    fn refresh(&self, cached: &mut Option<Cached<T>>) {
         let stamp = self.publications.load(Ordering::Acquire);
         if !matches!(cached, Some(c) if c.stamp == stamp) {
             self.reload(cached, stamp);
         }
-        &cached.as_ref().expect("just reloaded").version
     }
 
     /// Loads the current version into a cache that is missing or stale.
@@ -271,10 +291,14 @@ mod loom_tests {
                 let (map, written) = (Arc::clone(&map), Arc::clone(&written));
                 thread::spawn(move || {
                     let mut cached: Option<Cached<u64>> = None;
-                    let first = *map.current_through(&mut cached);
+                    let read = |cached: &mut Option<Cached<u64>>| {
+                        map.refresh(cached);
+                        *cached.as_ref().unwrap().version
+                    };
+                    let first = read(&mut cached);
                     assert!(first <= 1);
                     if written.load(Ordering::Acquire) {
-                        assert_eq!(*map.current_through(&mut cached), 1);
+                        assert_eq!(read(&mut cached), 1);
                     }
                 })
             };
