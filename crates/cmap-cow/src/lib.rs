@@ -64,6 +64,9 @@
 //! - **Batches** copy each node on their paths once, at its first write, and edit their own copy
 //!   in place after that, then publish once. How much that saves depends on how many of the
 //!   batch's writes share nodes: writes scattered over a large map still copy one leaf each.
+//!   [`BatchWriter::insert_all`](cmap_core::BatchWriter::insert_all) sorts its entries by hash
+//!   (stably: of two entries for one key, the later wins), so writes that share nodes come
+//!   together, and fetches the leaves of the next entries while it writes.
 //! - **Snapshots**: one atomic load and two reference-count increments. A live snapshot keeps
 //!   alive only the nodes that later writes replaced.
 //! - **What a reader's cache keeps alive**: each thread that has read the map holds the version
@@ -95,14 +98,36 @@
 //!
 //! ## Figures
 //!
-//! At 2^20 `u64` keys, one run of `cargo bench -p cmap-benches --bench cow --
-//! 'cow_get_vs_hashbrown|cow_read_2_threads|cow_point/1048576/insert|cow_take_snapshot|\
-//! cow_batch_10k/1048576' --warm-up-time 1 --measurement-time 2` on a 2-core machine shared with
-//! other work: `get` 75 ns against `hashbrown`'s 33 ns (0.44x its throughput; 56 ns through a
-//! snapshot), reads at two threads 134 ns per pair against the sharded map's 283 ns, an insert
-//! 0.94 µs, `snapshot()` 43 ns, 10K scattered overwrites 7.7 ms in one batch against 7.5 ms one
-//! by one: each write waits for its leaf to come from memory either way, so a batch saves little
-//! at this size.
+//! At 2^20 `u64` keys, from `cargo bench -p cmap-benches --bench cow -- cow_targets`, which
+//! measures every comparison side by side in each of 11 rounds (this 2-core machine is shared,
+//! and separate runs of one map differ by 2x: `hashbrown`'s get alone took 24 to 140 ns), run
+//! three times; each cell is the median of 11 rounds, for each of the three runs:
+//!
+//! | figure | target | runs 1 / 2 / 3 |
+//! | --- | --- | --- |
+//! | `get`, throughput against `hashbrown`'s | >= 0.5x | 0.36x / 0.35x / 0.48x |
+//! | the same through a snapshot (no per-thread cache) | | 0.48x / 0.49x / 0.66x |
+//! | reads at two threads, against the sharded map's | >= 1.3x | 0.98x / 0.95x / 1.12x |
+//! | median single insert of an absent key | < 2 µs | 1.16 / 1.26 / 1.43 µs (timed one by one, clock reads included) |
+//! | 10K scattered overwrites, one batch of `insert`s, against one by one | >= 5x | 1.82x / 2.04x / 1.81x |
+//! | the same with one `insert_all` | >= 5x | 2.88x / 3.35x / 2.10x |
+//!
+//! `snapshot()` takes 43 ns (`-- cow_take_snapshot`), and a map holds 37.6 bytes per entry
+//! against the locked map's 34.0 (`-- memory_per_entry`). At 2^16 keys, where the writes of a
+//! batch share leaves, 10K overwrites take 1.2 ms in one batch and 5.9 ms one by one (4.8x;
+//! `-- cow_batch_10k/65536`).
+//!
+//! Where the time goes:
+//!
+//! - A `get` at this size waits for its leaf to come from memory; the root and the level below
+//!   (512 KB of inner nodes in all) stay in cache. A `hashbrown` probe waits for one miss too, but
+//!   takes fewer instructions, so a processor overlaps more of a loop's misses. Through the
+//!   per-thread cache a get takes about 15 ns more than through a snapshot.
+//! - A write at this size also waits for its leaf, then copies it (560 bytes), allocates, and
+//!   frees what the version it replaced held alone. A batch saves the copies of the two inner
+//!   nodes on each path and the publications, not the leaf's copy or its miss, so scattered
+//!   overwrites gain about 2x; `insert_all`, which sorts its entries by hash and fetches leaves
+//!   ahead, about 3x.
 //!
 //! What readers and snapshots observe does not depend on any of this: a reader sees the version
 //! that was current when it loaded it, whole; a snapshot is that version, forever (see
