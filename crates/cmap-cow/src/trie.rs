@@ -341,10 +341,11 @@ impl<K, V> Working<K, V> {
             entries.map(|(k, v)| (hasher.hash_one(&k), k, v)).collect();
         // Stable, so entries for the same key keep their order.
         hashed.sort_by_key(|e| e.0);
-        let hashes: Vec<u64> = hashed.iter().map(|e| e.0).collect();
-        for (n, (hash, key, value)) in hashed.into_iter().enumerate() {
-            if let Some(&ahead) = hashes.get(n + AHEAD) {
-                self.prefetch(ahead);
+        let mut rest = hashed.into_iter();
+        while let Some((hash, key, value)) = rest.next() {
+            // The entries not yet taken are still in view: fetch for the one `AHEAD` places on.
+            if let Some(ahead) = rest.as_slice().get(AHEAD - 1) {
+                self.prefetch(ahead.0);
             }
             self.insert_hashed(hasher, hash, key, value);
         }
