@@ -59,8 +59,11 @@
 //!   unless a snapshot or a reader's cache still holds that version (see below). `remove`,
 //!   `update` and `upsert` first look the key up, so a miss copies and publishes nothing. A leaf
 //!   that would hold a 25th entry splits in two within its parent; a leaf alone in one slot of
-//!   its parent splits into a new inner node below it. Removal frees a leaf when it empties;
-//!   inner nodes stay until the map is dropped, and leaves are not merged again.
+//!   its parent splits into a new inner node below it. Removal undoes splits on its path: a leaf
+//!   that empties is freed, a leaf merges with its buddy (the leaf beside it that it split from,
+//!   or would have) once both together fill at most half a leaf (12 entries, so a leaf does not
+//!   split and merge back by turns), and an inner node left with a single leaf, or none, is
+//!   folded into its parent. So a map that shrinks gives its nodes back.
 //! - **Batches** copy each node on their paths once, at its first write, and edit their own copy
 //!   in place after that, then publish once. How much that saves depends on how many of the
 //!   batch's writes share nodes: writes scattered over a large map still copy one leaf each.

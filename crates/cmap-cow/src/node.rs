@@ -360,7 +360,13 @@ impl<K, V> Leaf<K, V> {
         self.put(tag(hash), (key, value));
     }
 
-    fn put(&mut self, tag: u8, entry: (K, V)) {
+    /// The entries with their tags, each once: what [`put`](Self::put) takes to move them.
+    pub(crate) fn tagged_entries(&self) -> impl Iterator<Item = (u8, &(K, V))> {
+        (0..LEAF_SLOTS).filter_map(|i| self.entry(i).map(|e| (self.tags[i], e)))
+    }
+
+    /// Adds an entry whose key is not here, under its tag; there must be a free slot.
+    pub(crate) fn put(&mut self, tag: u8, entry: (K, V)) {
         assert!(self.len() < LEAF_SLOTS, "a leaf is full");
         let mut i = home(tag);
         while self.tags[i] != 0 {

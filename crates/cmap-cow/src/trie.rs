@@ -523,7 +523,142 @@ impl<K, V> Working<K, V> {
             self.unlinked(node);
         }
         self.len -= 1;
+        self.shrink(hash);
         Some(value)
+    }
+
+    /// After a removal under `hash`, undoes the splits the removed entries no longer need, from
+    /// the bottom of the path up: a leaf merges with its buddy (the leaf of the same depth in the
+    /// other half of the block they would share) while both together fill at most half a leaf,
+    /// or widens over a buddy block left empty; an inner node left holding only one leaf that
+    /// spans it, or nothing, goes, and the leaf takes its slot in the parent. So a map that
+    /// shrinks gives its nodes back instead of keeping the shape of its largest size.
+    ///
+    /// Every step that may panic (cloning a shared buddy's entries) runs before the step changes
+    /// the tree, so a panic leaves it a valid map holding the same entries.
+    fn shrink(&mut self, hash: u64)
+    where
+        K: Clone,
+        V: Clone,
+    {
+        // The inner nodes on the path, root first: all this tree's own after `own_path`.
+        let mut path = [NodePtr::EMPTY; LEVELS];
+        let mut levels = 0;
+        let mut node = self.root;
+        // SAFETY: nodes of this tree are alive (see `owns`).
+        while let Node::Inner(inner) = unsafe { node.get::<K, V>() } {
+            debug_assert!(self.owns(node));
+            path[levels] = node;
+            node = inner.children[index(hash, levels)];
+            levels += 1;
+        }
+        for level in (0..levels).rev() {
+            // SAFETY: an inner node this tree owns; no other borrow of it lives while the
+            // pointer is used.
+            let parent: *mut Inner = unsafe { path[level].inner_mut() };
+            let i = index(hash, level);
+            // Where the removal emptied a block, the leaf beside it may widen over it.
+            let mut at = i;
+            // SAFETY: as above.
+            if unsafe { (*parent).children[i].is_empty() } {
+                // SAFETY: as above.
+                let depth = widest_empty_block(unsafe { &*parent }, i);
+                if depth > 0 {
+                    let (start, size) = span(i, depth);
+                    at = start ^ size;
+                }
+            }
+            while self.merge_at(parent, at) {}
+            if level == 0 {
+                break;
+            }
+            // Fold `parent` into its own parent if nothing below it needs a level of its own.
+            // SAFETY: as above.
+            let child = unsafe { (*parent).children[i] };
+            // SAFETY: alive (see `owns`).
+            let folded = match unsafe { child.get::<K, V>() } {
+                // SAFETY: as above.
+                Node::Empty if unsafe { (*parent).children.iter().all(|c| c.is_empty()) } => {
+                    NodePtr::EMPTY
+                }
+                // A leaf of depth 0 spans every slot of its parent.
+                Node::Leaf(leaf) if leaf.depth == 0 => {
+                    let own = self.own_bottom(parent, i);
+                    // SAFETY: this tree's own leaf, not otherwise borrowed. Alone in one slot
+                    // of the grandparent, it shares all eight bits of that index.
+                    unsafe { own.leaf_mut::<K, V>() }.depth = 8;
+                    own
+                }
+                _ => break,
+            };
+            // SAFETY: the grandparent is owned too, and not otherwise borrowed.
+            unsafe { path[level - 1].inner_mut() }.children[index(hash, level - 1)] = folded;
+            self.unlinked(path[level]);
+        }
+    }
+
+    /// Merges the leaf at `parent.children[i]` with its buddy, if it is down to a quarter of a
+    /// leaf and both fit in half a leaf, or widens it over its buddy's block if that is empty;
+    /// returns whether it did.
+    fn merge_at(&mut self, parent: *mut Inner, i: usize) -> bool
+    where
+        K: Clone,
+        V: Clone,
+    {
+        // SAFETY: `parent` is owned and not otherwise borrowed; its children are alive.
+        let children = unsafe { &(*parent).children };
+        // SAFETY: alive (see `owns`), and not written while `leaf` is used.
+        let Node::Leaf(leaf) = (unsafe { children[i].get::<K, V>() }) else {
+            return false;
+        };
+        let depth = leaf.depth;
+        if depth == 0 {
+            return false;
+        }
+        let (start, size) = span(i, depth);
+        let buddy_start = start ^ size;
+        let buddy = children[buddy_start];
+        // Reading the buddy costs a cache miss: only for a leaf down to a quarter of its size,
+        // which a merge may follow.
+        if !buddy.is_empty() && leaf.len() > LEAF_MAX / 4 {
+            return false;
+        }
+        // SAFETY: alive, as above.
+        let moved: Vec<(u8, (K, V))> = match unsafe { buddy.get::<K, V>() } {
+            Node::Empty => {
+                if !children[buddy_start..buddy_start + size]
+                    .iter()
+                    .all(|c| c.is_empty())
+                {
+                    return false;
+                }
+                Vec::new()
+            }
+            // A leaf of the same depth spans the whole buddy block.
+            Node::Leaf(other)
+                if other.depth == depth && leaf.len() + other.len() <= LEAF_MAX / 2 =>
+            {
+                other
+                    .tagged_entries()
+                    .map(|(t, e)| (t, e.clone()))
+                    .collect()
+            }
+            _ => return false,
+        };
+        let own = self.own_bottom(parent, i);
+        // SAFETY: this tree's own leaf, not otherwise borrowed.
+        let merged = unsafe { own.leaf_mut::<K, V>() };
+        for (tag, entry) in moved {
+            merged.put(tag, entry);
+        }
+        merged.depth = depth - 1;
+        let (start, size) = span(i, depth - 1);
+        // SAFETY: `parent` is owned and not otherwise borrowed.
+        unsafe { (&mut (*parent).children)[start..start + size].fill(own) };
+        if !buddy.is_empty() {
+            self.unlinked(buddy);
+        }
+        true
     }
 }
 
@@ -722,6 +857,65 @@ mod tests {
         static UNHASHABLE: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
     }
 
+    /// A trie that grows and then shrinks gives its nodes back: merges and folds undo the
+    /// splits, and every step keeps what a model keeps.
+    #[test]
+    fn a_shrinking_trie_gives_its_nodes_back() {
+        let n: u64 = if cfg!(miri) { 400 } else { 20_000 };
+        // Every key in the root's first four slots, so levels grow below them.
+        let hasher = Placed(|k| spread(k) >> 6);
+        let root_only = size_of::<Inner>();
+        let mut version = Version::empty();
+        let mut model = std::collections::BTreeMap::new();
+        let mut working = Working::after(&version);
+        for k in 0..n {
+            working.insert(&hasher, k, k);
+            model.insert(k, k);
+        }
+        version = publish(working, &version);
+        let grown = version.heap_bytes();
+        assert!(grown > 4 * root_only, "no levels grew: {grown} bytes");
+        // Remove in a scattered order, publishing every so often, down to a few keys.
+        let order: Vec<u64> = {
+            let mut keys: Vec<u64> = (0..n).collect();
+            keys.sort_by_key(|&k| spread(k ^ 0x5555));
+            keys
+        };
+        let keep = 10;
+        for chunk in order[..order.len() - keep].chunks(n as usize / 20) {
+            let mut working = Working::after(&version);
+            for &k in chunk {
+                assert_eq!(working.remove(hasher.hash_one(k), &k), Some(k));
+                model.remove(&k);
+            }
+            let next = publish(working, &version);
+            version = next;
+            assert_eq!(
+                contents(&version),
+                model.clone().into_iter().collect::<Vec<_>>()
+            );
+            for &k in chunk.iter().take(50) {
+                assert_eq!(version.get(hasher.hash_one(k), &k), None);
+            }
+        }
+        let left = version.heap_bytes();
+        assert!(
+            left <= root_only + keep * size_of::<Leaf<u64, u64>>(),
+            "{keep} keys kept {left} bytes of the {grown} the trie grew to"
+        );
+        for (&k, &v) in &model {
+            assert_eq!(version.get(hasher.hash_one(k), &k), Some(&v));
+        }
+        let mut working = Working::after(&version);
+        for &k in &order[order.len() - keep..] {
+            assert_eq!(working.remove(hasher.hash_one(k), &k), Some(k));
+        }
+        let empty = publish(working, &version);
+        drop(version);
+        assert_eq!(empty.heap_bytes(), root_only);
+        dispose(empty);
+    }
+
     /// A key whose `Hash` panics when the test says so.
     #[derive(Clone, PartialEq, Eq, Debug)]
     struct Touchy(u64);
@@ -737,27 +931,31 @@ mod tests {
     /// it was before that write, and a writer that catches it may go on and publish.
     #[test]
     fn a_panic_in_the_middle_of_a_split_loses_nothing() {
-        // All keys in one root slot, so the 25th splits the leaf.
+        // All keys in one root slot, so the one after `LEAF_MAX` splits the leaf.
         let hasher = Placed(|k| (k << 8) | 0x42);
         let base = Version::<Touchy, u64>::empty();
         let mut working = Working::after(&base);
-        for k in 0..24 {
+        let full = LEAF_MAX as u64;
+        for k in 0..full {
             assert_eq!(working.insert(&hasher, Touchy(k), k), None);
         }
         UNHASHABLE.set(Some(5));
         let failed = catch_unwind(AssertUnwindSafe(|| {
-            working.insert(&hasher, Touchy(24), 24);
+            working.insert(&hasher, Touchy(full), full);
         }));
         UNHASHABLE.set(None);
         assert!(failed.is_err(), "the split did not hash key 5");
-        for k in 0..24 {
+        for k in 0..full {
             assert_eq!(
                 working.get(hasher.hash_one(Touchy(k)), &Touchy(k)),
                 Some(&k)
             );
         }
-        assert_eq!(working.get(hasher.hash_one(Touchy(24)), &Touchy(24)), None);
-        for k in 24..60 {
+        assert_eq!(
+            working.get(hasher.hash_one(Touchy(full)), &Touchy(full)),
+            None
+        );
+        for k in full..60 {
             assert_eq!(working.insert(&hasher, Touchy(k), k), None);
         }
         let version = working.finish(&base);

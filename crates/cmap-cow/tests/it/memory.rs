@@ -246,3 +246,41 @@ fn snapshots_dropped_on_other_threads_free_their_versions() {
     drop(map);
     assert_eq!(LIVE.load(Ordering::Relaxed), 0);
 }
+
+/// A map that grew and then shrank gives its nodes back: merged leaves and folded inner nodes
+/// leave it holding about what a map built with the remaining entries holds, not the shape of
+/// its largest size.
+#[test]
+fn a_map_that_shrinks_gives_its_memory_back() {
+    warm_up();
+    let (map, grown_bytes) = bytes_held(|| {
+        let map = CowMap::<u64, u64>::new();
+        map.batch(|batch| batch.insert_all(&mut (0..50_000).map(|k| (k, k))));
+        map
+    });
+    let keep = 200;
+    map.batch(|batch| {
+        for k in keep..50_000 {
+            batch.remove(&k);
+        }
+    });
+    for k in keep / 2..keep {
+        map.remove(&k);
+    }
+    let entries = contents(&map.snapshot());
+    assert_eq!(entries, (0..keep / 2).map(|k| (k, k)).collect::<Vec<_>>());
+    let (fresh, _) = bytes_held(|| {
+        let fresh = CowMap::<u64, u64>::new();
+        for &(k, v) in &entries {
+            fresh.insert(k, v);
+        }
+        fresh
+    });
+    let (shrunk, built) = (map.node_bytes(), fresh.node_bytes());
+    assert!(
+        shrunk <= 2 * built,
+        "{} entries: the shrunk map's nodes take {shrunk} bytes, a fresh map's {built} (it grew \
+         to {grown_bytes})",
+        entries.len()
+    );
+}
