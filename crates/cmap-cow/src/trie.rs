@@ -493,7 +493,13 @@ impl<K, V> Working<K, V> {
         K: Eq + Clone,
         V: Clone,
     {
-        let (parent, i, node) = self.own_bottom_holding(hash, key)?;
+        self.own_bottom_holding(hash, key)?;
+        // Merges first, counting the entry as gone: they may clone a shared buddy's entries (and
+        // panic), but they move no entry into or out of the map.
+        self.shrink(hash, Phase::BeforeRemoval);
+        let (parent, i, node) = self
+            .own_bottom_holding(hash, key)
+            .expect("merges keep every entry");
         // SAFETY: this tree's own node, not otherwise borrowed.
         let (value, now_empty, depth) = match unsafe { node.get::<K, V>() } {
             Node::Leaf(_) => {
@@ -523,20 +529,23 @@ impl<K, V> Working<K, V> {
             self.unlinked(node);
         }
         self.len -= 1;
-        self.shrink(hash);
+        // Now what the removal emptied, with no clone: nothing after the entry left may fail.
+        self.shrink(hash, Phase::AfterRemoval);
         Some(value)
     }
 
-    /// After a removal under `hash`, undoes the splits the removed entries no longer need, from
-    /// the bottom of the path up: a leaf merges with its buddy (the leaf of the same depth in the
-    /// other half of the block they would share) while both together fill at most half a leaf,
-    /// or widens over a buddy block left empty; an inner node left holding only one leaf that
-    /// spans it, or nothing, goes, and the leaf takes its slot in the parent. So a map that
+    /// Around a removal under `hash`, undoes the splits its key's neighbours no longer need,
+    /// from the bottom of the path up: a leaf merges with its buddy (the leaf of the same depth
+    /// in the other half of the block they would share) while both together fill at most half a
+    /// leaf, or widens over a buddy block left empty; an inner node left holding only one leaf
+    /// that spans it, or nothing, goes, and the leaf takes its slot in the parent. So a map that
     /// shrinks gives its nodes back instead of keeping the shape of its largest size.
     ///
-    /// Every step that may panic (cloning a shared buddy's entries) runs before the step changes
-    /// the tree, so a panic leaves it a valid map holding the same entries.
-    fn shrink(&mut self, hash: u64)
+    /// Run in two phases to keep the module's invariant (a write that panics leaves the entries
+    /// it found): [`Phase::BeforeRemoval`] counts the key's entry as gone and may clone a shared
+    /// buddy's entries, which may panic, but merging moves no entry into or out of the map;
+    /// [`Phase::AfterRemoval`] only takes steps on nodes this tree owns, which clone nothing.
+    fn shrink(&mut self, hash: u64, phase: Phase)
     where
         K: Clone,
         V: Clone,
@@ -568,7 +577,7 @@ impl<K, V> Working<K, V> {
                     at = start ^ size;
                 }
             }
-            while self.merge_at(parent, at) {}
+            while self.merge_at(parent, at, phase) {}
             if level == 0 {
                 break;
             }
@@ -582,7 +591,9 @@ impl<K, V> Working<K, V> {
                     NodePtr::EMPTY
                 }
                 // A leaf of depth 0 spans every slot of its parent.
-                Node::Leaf(leaf) if leaf.depth == 0 => {
+                Node::Leaf(leaf)
+                    if leaf.depth == 0 && (phase == Phase::BeforeRemoval || self.owns(child)) =>
+                {
                     let own = self.own_bottom(parent, i);
                     // SAFETY: this tree's own leaf, not otherwise borrowed. Alone in one slot
                     // of the grandparent, it shares all eight bits of that index.
@@ -600,7 +611,7 @@ impl<K, V> Working<K, V> {
     /// Merges the leaf at `parent.children[i]` with its buddy, if it is down to a quarter of a
     /// leaf and both fit in half a leaf, or widens it over its buddy's block if that is empty;
     /// returns whether it did.
-    fn merge_at(&mut self, parent: *mut Inner, i: usize) -> bool
+    fn merge_at(&mut self, parent: *mut Inner, i: usize, phase: Phase) -> bool
     where
         K: Clone,
         V: Clone,
@@ -615,12 +626,19 @@ impl<K, V> Working<K, V> {
         if depth == 0 {
             return false;
         }
+        // Before the removal, the leaf at the key's slot holds the entry about to go.
+        let len = match phase {
+            Phase::BeforeRemoval => leaf.len() - 1,
+            Phase::AfterRemoval if self.owns(children[i]) => leaf.len(),
+            // Widening a shared leaf would copy it, cloning its entries.
+            Phase::AfterRemoval => return false,
+        };
         let (start, size) = span(i, depth);
         let buddy_start = start ^ size;
         let buddy = children[buddy_start];
         // Reading the buddy costs a cache miss: only for a leaf down to a quarter of its size,
-        // which a merge may follow.
-        if !buddy.is_empty() && leaf.len() > LEAF_MAX / 4 {
+        // which a merge may follow. After the removal, only empty buddy blocks: a merge clones.
+        if !buddy.is_empty() && (len > LEAF_MAX / 4 || phase == Phase::AfterRemoval) {
             return false;
         }
         // SAFETY: alive, as above.
@@ -635,14 +653,10 @@ impl<K, V> Working<K, V> {
                 Vec::new()
             }
             // A leaf of the same depth spans the whole buddy block.
-            Node::Leaf(other)
-                if other.depth == depth && leaf.len() + other.len() <= LEAF_MAX / 2 =>
-            {
-                other
-                    .tagged_entries()
-                    .map(|(t, e)| (t, e.clone()))
-                    .collect()
-            }
+            Node::Leaf(other) if other.depth == depth && len + other.len() <= LEAF_MAX / 2 => other
+                .tagged_entries()
+                .map(|(t, e)| (t, e.clone()))
+                .collect(),
             _ => return false,
         };
         let own = self.own_bottom(parent, i);
@@ -660,6 +674,15 @@ impl<K, V> Working<K, V> {
         }
         true
     }
+}
+
+/// When [`Working::shrink`] runs, around the removal it follows.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    /// The key's entry is still in its leaf, counted as gone; merges may clone.
+    BeforeRemoval,
+    /// The entry is gone; only nodes this tree owns change, and nothing is cloned.
+    AfterRemoval,
 }
 
 /// The value for `key`, whose hash is `hash`, below `root`.
@@ -855,6 +878,88 @@ mod tests {
     thread_local! {
         /// The key whose `Hash` panics on this thread, if any.
         static UNHASHABLE: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+        /// Whether cloning a `Brittle` panics on this thread.
+        static BRITTLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// A value whose `Clone` panics when the test says so.
+    #[derive(PartialEq, Eq, Debug)]
+    struct Brittle(u64);
+
+    impl Clone for Brittle {
+        fn clone(&self) -> Self {
+            assert!(!BRITTLE.get(), "no clone of {}", self.0);
+            Brittle(self.0)
+        }
+    }
+
+    /// A merge clones the entries of a buddy that an older version shares; a clone that panics
+    /// there leaves the working tree holding every entry it had, the one being removed included,
+    /// and the writer may go on.
+    #[test]
+    fn a_panic_while_merging_a_shared_buddy_loses_nothing() {
+        // Odd keys in the root's upper half, even ones in its lower half: past 24 entries the
+        // leaf spanning the root splits into two buddies of depth 1.
+        let hasher = Placed(|k| ((k % 2) << 63) | (k << 8) | 0x11);
+        let base = Version::<u64, Brittle>::empty();
+        let mut working = Working::after(&base);
+        for k in 0..25 {
+            working.insert(&hasher, k, Brittle(k));
+        }
+        // Odd keys down to 6: too many together with the 13 even ones to merge.
+        for k in (1..25).step_by(2).take(6) {
+            assert_eq!(working.remove(hasher.hash_one(k), &k), Some(Brittle(k)));
+        }
+        let shared = working.finish(&base);
+        drop(base);
+        let mut working = Working::after(&shared);
+        // Even keys down to 6: the last removal merges, cloning the shared odd leaf.
+        let evens: Vec<u64> = (0..25).step_by(2).collect();
+        for &k in &evens[..6] {
+            assert_eq!(working.remove(hasher.hash_one(k), &k), Some(Brittle(k)));
+        }
+        BRITTLE.set(true);
+        let k = evens[6];
+        let failed = catch_unwind(AssertUnwindSafe(|| working.remove(hasher.hash_one(k), &k)));
+        BRITTLE.set(false);
+        assert!(failed.is_err(), "the merge did not clone the shared leaf");
+        // The failed removal left every entry it found, the one it was removing included.
+        let left: Vec<u64> = (0..25)
+            .filter(|k| {
+                if k % 2 == 0 {
+                    !evens[..6].contains(k)
+                } else {
+                    *k >= 13
+                }
+            })
+            .collect();
+        for &k in &left {
+            assert_eq!(
+                working.get(hasher.hash_one(k), &k),
+                Some(&Brittle(k)),
+                "key {k}"
+            );
+        }
+        assert_eq!(working.len, left.len());
+        // The writer goes on: the same removal again merges.
+        assert_eq!(working.remove(hasher.hash_one(k), &k), Some(Brittle(k)));
+        let version = working.finish(&shared);
+        drop(shared);
+        let left: Vec<u64> = left.into_iter().filter(|&l| l != k).collect();
+        for &k in &left {
+            assert_eq!(
+                version.get(hasher.hash_one(k), &k),
+                Some(&Brittle(k)),
+                "key {k}"
+            );
+        }
+        assert_eq!(version.len(), left.len());
+        // Root and one merged leaf.
+        assert_eq!(
+            version.heap_bytes(),
+            size_of::<Inner>() + size_of::<Leaf<u64, Brittle>>()
+        );
+        dispose(version);
     }
 
     /// A trie that grows and then shrinks gives its nodes back: merges and folds undo the
