@@ -60,10 +60,13 @@
 //!   `update` and `upsert` first look the key up, so a miss copies and publishes nothing. A leaf
 //!   that would hold a 25th entry splits in two within its parent; a leaf alone in one slot of
 //!   its parent splits into a new inner node below it. Removal undoes splits on its path: a leaf
-//!   that empties is freed, a leaf merges with its buddy (the leaf beside it that it split from,
-//!   or would have) once both together fill at most half a leaf (12 entries, so a leaf does not
-//!   split and merge back by turns), and an inner node left with a single leaf, or none, is
-//!   folded into its parent. So a map that shrinks gives its nodes back.
+//!   that empties is freed, a leaf the removal leaves with at most 6 entries merges with its
+//!   buddy (the leaf beside it that it split from, or would have) if both together hold at most
+//!   12 (half a leaf, so a leaf does not split and merge back by turns), a leaf widens over a
+//!   block left empty beside it, and an inner node left with a single leaf, or none, is folded
+//!   into its parent. So a map that shrinks gives its nodes back. Only a removal that leaves
+//!   its leaf that small reads the buddy (one more cache miss), and a merge clones the buddy's
+//!   entries (at most 12) into the removal's own copy of the leaf.
 //! - **Batches** copy each node on their paths once, at its first write, and edit their own copy
 //!   in place after that, then publish once. How much that saves depends on how many of the
 //!   batch's writes share nodes: writes scattered over a large map still copy one leaf each.
