@@ -495,7 +495,9 @@ impl<K, V> Working<K, V> {
     {
         self.own_bottom_holding(hash, key)?;
         // Merges first, counting the entry as gone: they may clone a shared buddy's entries (and
-        // panic), but they move no entry into or out of the map.
+        // panic), but they move no entry into or out of the map. The key's leaf is then found
+        // again even if nothing merged: the merges borrowed the path's nodes mutably anew, so
+        // pointers taken before them may not be used after (and a merge may move the leaf).
         self.shrink(hash, Phase::BeforeRemoval);
         let (parent, i, node) = self
             .own_bottom_holding(hash, key)
