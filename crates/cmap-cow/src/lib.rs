@@ -120,6 +120,15 @@
 //! | 10K scattered overwrites, one batch of `insert`s, against one by one | >= 5x | 1.82x / 2.04x / 1.81x |
 //! | the same with one `insert_all` | >= 5x | 2.88x / 3.35x / 2.10x |
 //!
+//! About fifteen later runs of the same command, spread over a day, gave per-run medians of
+//! 0.36-0.45x for `get`, 0.98-1.12 µs for an insert, 1.84-2.31x and 2.79-3.50x for the batches,
+//! and 0.93-1.43x at two threads, where the runs fall in two groups: the sharded map's reads
+//! took 80-100 ns in some runs and 140-155 ns in others, this map's 90-120 ns in both. The
+//! sharded map's readers write their shard's lock word, and what moving that cache line between
+//! the two threads costs probably depends on where the host puts the two virtual cores (a
+//! guess: a two-thread ping-pong took 50-60 ns at some times and 90-130 ns at others, but did
+//! not follow the ratio round by round).
+//!
 //! `snapshot()` takes 43 ns (`-- cow_take_snapshot`), and a map holds 37.6 bytes per entry
 //! against the locked map's 34.0 (`-- memory_per_entry`). At 2^16 keys, where the writes of a
 //! batch share leaves, 10K overwrites take 1.2 ms in one batch and 5.9 ms one by one (4.8x;
@@ -133,10 +142,13 @@
 //!
 //! Where the time goes:
 //!
-//! - A `get` at this size waits for its leaf to come from memory; the root and the level below
-//!   (512 KB of inner nodes in all) stay in cache. A `hashbrown` probe waits for one miss too, but
-//!   takes fewer instructions, so a processor overlaps more of a loop's misses. Through the
-//!   per-thread cache a get takes about 15 ns more than through a snapshot.
+//! - A `get` at this size makes two dependent loads that miss the L2 cache: a child pointer in
+//!   one of the 256 inner nodes below the root (512 KB in all, which the leaves' traffic keeps
+//!   pushing out of L2), then the leaf, whose tag byte and slot the processor fetches together.
+//!   A `hashbrown` lookup has one such step fewer (its control bytes, then its bucket). Lookups
+//!   with fewer instructions (a vector compare of the tags, cheaper paths to the per-thread
+//!   cache) measured no faster: the gap is in the memory, not in the code. Through the
+//!   per-thread cache a get takes about 1.4x the time of one through a snapshot.
 //! - A write at this size also waits for its leaf, then copies it (560 bytes), allocates, and
 //!   frees what the version it replaced held alone. A batch saves the copies of the two inner
 //!   nodes on each path and the publications, not the leaf's copy or its miss, so scattered
