@@ -72,7 +72,7 @@ where
 
     #[inline]
     fn get_with<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R> {
-        self.current.read(|table| table.get(key).map(f))
+        self.current.reading().get(key).map(f)
     }
 
     fn insert(&self, key: K, value: V) -> Option<V> {

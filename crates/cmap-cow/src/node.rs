@@ -428,7 +428,7 @@ impl<K, V> Leaf<K, V> {
 
     /// The entries, each once.
     pub(crate) fn entries(&self) -> impl Iterator<Item = &(K, V)> {
-        (0..LEAF_SLOTS).filter_map(|i| self.entry(i))
+        self.tagged_entries().map(|(_, entry)| entry)
     }
 
     /// Moves every entry out, leaving the leaf empty.

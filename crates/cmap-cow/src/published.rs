@@ -100,17 +100,10 @@ impl<T: Send + Sync> Published<T> {
         }
     }
 
-    /// Runs `f` on the current version through this thread's cache.
-    #[inline(always)]
-    pub(crate) fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        f(&self.reading())
-    }
-
     /// The current version, through this thread's cache: held until the returned guard drops.
     ///
     /// A guard rather than a closure, so that the lookup a caller makes through it inlines into
-    /// the caller with no call in between: the fewer instructions a read takes, the more reads'
-    /// cache misses a processor overlaps.
+    /// the caller with no call in between.
     #[inline(always)]
     pub(crate) fn reading(&self) -> Reading<'_, T> {
         let cache = match self.caches.get() {
