@@ -22,8 +22,11 @@
 //! bits. The shard is taken from the bits just below the tag, which neither uses, so within a
 //! shard tags and bucket indices stay as well spread as the hash is. The shard is never taken from
 //! the key itself: keys that share their low bits or first byte (multiples of 2<sup>k</sup>,
-//! prefixed strings) spread over the shards as well as any others, which
-//! [`ShardedMap::shard_stats`] shows.
+//! prefixed strings) spread over the shards as evenly as the hash spreads them, which
+//! [`ShardedMap::shard_stats`] shows. How evenly depends on the hasher and its seed: with the
+//! default (foldhash's fast variant, randomly seeded), 65,536 multiples of 2<sup>48</sup> in 64
+//! shards filled the fullest shard to 1.37 times the mean in one test run, where 300 other seeds
+//! stayed below 1.02. A shard taken from the key's low bits would put them all in one shard.
 //!
 //! # Consistency
 //!

@@ -16,7 +16,7 @@
 /// let stats = map.shard_stats();
 /// assert_eq!(stats.len(), 8_000);
 /// assert_eq!(stats.entries.len(), 8);
-/// assert!(stats.imbalance() < 1.2, "{stats:?}");
+/// assert!(stats.imbalance() < 2.0, "{stats:?}"); // 8.0 if they all shared one shard
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShardStats {

@@ -3,11 +3,14 @@
 use cmap_core::ConcurrentMap;
 use cmap_sharded::{ShardStats, ShardedMap};
 
-/// With 64 shards and N keys, a uniform spread puts N/64 keys in each shard; the fullest shard
-/// should stay within a few standard deviations of that.
+/// With 64 shards and N keys, a uniform spread puts N/64 keys in each shard. A shard index taken
+/// from the key instead of the hash would put every skewed set below in one shard (imbalance 64);
+/// the bound separates the two whatever the seed. It is not a test of the hash's quality:
+/// foldhash's fast variant, randomly seeded, is not uniform on every skewed set for every seed
+/// (one run gave 1.37 for the multiples of 2^48, where 300 seeds tried stayed below 1.02).
 fn assert_spread(stats: &ShardStats, what: &str) {
     assert!(
-        stats.imbalance() < 1.25,
+        stats.imbalance() < 2.0,
         "{what}: imbalance {:.3}, per shard {:?}",
         stats.imbalance(),
         stats.entries
