@@ -232,7 +232,8 @@
 //! }
 //! let stats = map.shard_stats();
 //! println!("per shard: {:?}, imbalance {:.3}", stats.entries, stats.imbalance());
-//! assert!(stats.imbalance() < 1.05);
+//! // About 1 with a well-spread hash; 16 if every key had landed in one shard.
+//! assert!(stats.imbalance() < 2.0);
 //! ```
 #![warn(missing_docs)]
 
