@@ -15,7 +15,6 @@ use std::process::ExitCode;
 
 use cmap_core::ConcurrentMap;
 use cmap_sharded::{Resize, ShardedMap};
-
 use foldhash::fast::FixedState;
 
 fn main() -> ExitCode {

@@ -5,7 +5,7 @@ use cmap_sharded::{ShardStats, ShardedMap};
 
 /// With 64 shards and N keys, a uniform spread puts N/64 keys in each shard. A shard index taken
 /// from the key instead of the hash would put every skewed set below in one shard (imbalance 64);
-/// the bound separates the two whatever the seed. It is not a test of the hash's quality:
+/// the bound separates the two with room on both sides. It is not a test of the hash's quality:
 /// foldhash's fast variant, randomly seeded, is not uniform on every skewed set for every seed
 /// (one run gave 1.37 for the multiples of 2^48, where 300 seeds tried stayed below 1.02).
 fn assert_spread(stats: &ShardStats, what: &str) {
