@@ -66,19 +66,19 @@
 //! program dispatching such a mix; `--structures null,...` adds the null map as a point of every
 //! workload, which shows the ceiling the harness can drive for each.
 //!
-//! **Code generation.** Each structure's operations are inlined into its copy of the timed loop,
-//! so how the compiler shares registers between the loop's own state and the map's code differs
-//! per structure, and that moves ratios by more than the spread of repeats shows. Measured by
-//! building the harness a second way, with the per-operation dispatch (`runner::exec`) kept out of
-//! the loop as one call (`#[inline(never)]`; not how it is built), and running both builds in turn,
-//! twice each: `cmap run --workloads read-heavy,exchange,rapid-grow --distribution uniform
-//! --structures locked,sharded,dashmap,papaya,scc,cow --keys 1048576 --ops 1000000 --threads 1
+//! **Code generation.** Each structure's operations are inlined into its own copy of the timed
+//! loop, so the machine code around each map's code differs, and that alone moves ratios
+//! between structures, consistently from build to build. Measured by building the harness a second
+//! way, with the per-operation dispatch (`runner::exec`) kept out of the loop as one call
+//! (`#[inline(never)]`; not how it is built), and running both builds in turn, twice each: `cmap
+//! run --workloads read-heavy,exchange,rapid-grow --distribution uniform --structures
+//! locked,sharded,dashmap,papaya,scc,cow --keys 1048576 --ops 1000000 --time-limit 5 --threads 1
 //! --repeats 5`. Ratios to dashmap, inlined then called: sharded on exchange 0.88 and 0.93 against
-//! 0.94 and 0.99, on read-heavy 0.99 and 0.98 against 1.10 and 1.04; locked on read-heavy 1.04
-//! and 1.04 against 1.34 and 1.40; papaya on read-heavy 0.57 and 0.48 against 0.71 and 0.67;
-//! rapid-grow moved by no more than the spread. So at one thread, a difference of 10% between two
-//! structures, sometimes more, can come from code generation rather than from the structures; a
-//! difference that holds across workloads, thread counts and builds is one to trust.
+//! 0.94 and 0.99, on read-heavy 0.99 and 0.98 against 1.10 and 1.04; locked on read-heavy 1.04 and
+//! 1.04 against 1.34 and 1.40; papaya on read-heavy 0.57 and 0.48 against 0.71 and 0.67; sharded on
+//! rapid-grow moved less (0.78 and 0.80 against 0.73 and 0.75). So at one thread, a difference of
+//! 10% between two structures, sometimes more, can come from code generation rather than from the
+//! structures; a difference that holds across workloads, thread counts and builds is one to trust.
 //!
 //! **Memory** ([`alloc`]): the `cmap` binary's global allocator counts live bytes and allocation
 //! calls in per-thread, cache-padded slots. A map's bytes are the live bytes after it was built and
