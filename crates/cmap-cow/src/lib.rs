@@ -42,14 +42,18 @@
 //!
 //! # Performance
 //!
-//! - **Reads** (`get`, `get_with`, `contains_key`): one plain atomic load of the map's count of
-//!   publications, compared with the count this thread's cached version was loaded at (each
-//!   thread keeps, per map, the version it read last); only the first read after a write reloads
-//!   through [`arc_swap::ArcSwap`], which takes a reference count. Never a lock or a wait, and no
+//! - **Reads** (`get`, `get_with`, `contains_key`): one plain atomic load of the current
+//!   version's address, compared with the address of the version this thread read last, which
+//!   the thread keeps (per map, with a strong reference) and remembers in a thread-local memo of
+//!   up to four maps; if they match, the read walks that version, with no other synchronization.
+//!   Only the first read after a write (or after reading four other maps) reloads through
+//!   [`arc_swap::ArcSwap`], which takes a reference count. Never a lock or a wait, and no
 //!   allocation but a thread's first read of a map (and, rarely, growing the list a reload hands
-//!   an old version over in; its capacity is kept). A read whose closure reads the same map again
-//!   takes `ArcSwap::load` (an atomic swap and a compare-and-swap on a per-thread slot) for the
-//!   inner read. `len` always takes that load, and keeps nothing. Then one child pointer read per
+//!   an old version over in; its capacity is kept). A read whose closure reads the map again
+//!   while it is stale takes `ArcSwap`'s reference-counted load for the inner read, and so does
+//!   a read made while a value is being dropped: a thread never changes its cache while one of
+//!   its reads is in progress. `len` always takes `ArcSwap::load` (an atomic swap and a
+//!   compare-and-swap on a per-thread slot), and keeps nothing. Then one child pointer read per
 //!   level (two at a million random keys: the root's, always in cache, and one of 256 inner
 //!   nodes) and one probe of a leaf: its tag byte and the slot it points to, read together, so a
 //!   lookup at that size usually waits for one cache miss.
@@ -93,11 +97,13 @@
 //!   matter: wrap large values in `Arc`.
 //!
 //! Synchronization is an `ArcSwap`, a `parking_lot::Mutex` for writers and one for the registry
-//! of live versions, and one atomic of this crate's own: the publication count that tells a
-//! reader's cache it is stale. Loom checks that a reader which has seen a write complete reads
-//! it through a stale cache, that storing the count before the version would break that, and
-//! that a node shared by two versions outlives a reader of the older one when the newer dies
-//! first (freeing it as soon as its newest version dies is caught); miri checks the node code:
+//! of live versions, and one atomic of this crate's own: `latest`, the current version's address,
+//! which a read compares with its cached version's. Loom checks that a reader which has seen a
+//! write complete reads it through a stale cache, that a reader told by another that it has seen
+//! a version reads that version through a cache of the older one, that storing `latest` after
+//! the version would break that, and that a node shared by two versions outlives a reader of
+//! the older one when the newer dies first (freeing it as soon as its newest version dies is
+//! caught); miri checks the node code and the read path:
 //!
 //! ```sh
 //! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p cmap-cow --release --lib
@@ -129,6 +135,17 @@
 //! guess: a two-thread ping-pong took 50-60 ns at some times and 90-130 ns at others, but did
 //! not follow the ratio round by round).
 //!
+//! The read path through `latest` and a thread-local memo (above) replaced one that found the
+//! thread's cache through `ThreadLocal` on every read and compared a count of publications. The
+//! same command, once before and three times after on one day: per round, a get through the map
+//! took 1.39x the time of one through a snapshot before (median of 11 rounds; range 1.18-1.63)
+//! and 1.24x, 1.33x, 1.33x after (ranges 1.15-1.68, 1.19-1.49, 1.02-1.66). The ratio to
+//! `hashbrown` did not follow, because `hashbrown`'s own get took 46 ns (median) in the run
+//! before and 23-26 ns in the runs after: 0.47x before, 0.38x after in the last two runs
+//! (through a snapshot 0.66x, then 0.50x and 0.49x); two threads against the sharded map 0.99x
+//! before, 0.94x and 0.93x after; batches 1.93x and 2.95x before, 2.06x / 1.98x and 3.18x /
+//! 3.36x after; median insert 1.31 µs before, 1.01 / 1.04 µs after.
+//!
 //! `snapshot()` takes 43 ns (`-- cow_take_snapshot`), and a map holds 37.6 bytes per entry
 //! against the locked map's 34.0 (`-- memory_per_entry`). At 2^16 keys, where the writes of a
 //! batch share leaves, 10K overwrites take 1.2 ms in one batch and 5.9 ms one by one (4.8x;
@@ -145,10 +162,16 @@
 //! - A `get` at this size makes two dependent loads that miss the L2 cache: a child pointer in
 //!   one of the 256 inner nodes below the root (512 KB in all, which the leaves' traffic keeps
 //!   pushing out of L2), then the leaf, whose tag byte and slot the processor fetches together.
-//!   A `hashbrown` lookup has one such step fewer (its control bytes, then its bucket). Lookups
-//!   with fewer instructions (a vector compare of the tags, cheaper paths to the per-thread
-//!   cache) measured no faster: the gap is in the memory, not in the code. Through the
-//!   per-thread cache a get takes about 1.4x the time of one through a snapshot.
+//!   A `hashbrown` lookup has one such step fewer (its control bytes, then its bucket). A
+//!   vector compare of the leaf's tags measured no faster. What a read does before the walk
+//!   does count: counted by callgrind (`examples/reads.rs` says how), a get through a snapshot
+//!   costs 45 instructions, through the map 74 (the memo's comparison and the count of reads in
+//!   progress; 90 with the read path this one replaced), and a get through the map takes about
+//!   1.3x the time of one through a snapshot. An experiment that
+//!   read the current version through a bare pointer, unprotected, ran as fast as a snapshot;
+//!   another that kept the count of reads but not the memo's comparison, within 15% of it. With
+//!   iterations this short, fewer instructions per get let the processor overlap more gets'
+//!   cache misses.
 //! - A write at this size also waits for its leaf, then copies it (560 bytes), allocates, and
 //!   frees what the version it replaced held alone. A batch saves the copies of the two inner
 //!   nodes on each path and the publications, not the leaf's copy or its miss, so scattered

@@ -7,13 +7,24 @@
 //! processor from overlapping one lookup's cache misses with the next one's. For a lookup that
 //! costs as much as the walk down the trie.
 //!
-//! So each thread keeps, per map, a strong reference to the version it last read, stamped with
-//! the number of publications the map had made when the thread loaded it. A writer bumps that
-//! number after every store. A read loads the number (one plain atomic load) and, if it equals the
-//! stamp, reads its cached version with no further synchronization; only the first read after a
-//! write reloads through `ArcSwap`. The stamp is read before the version is loaded, so a cached
-//! version is never older than the publication its stamp counts; it may be newer, which costs at
-//! most one needless reload.
+//! So each thread keeps, per map, a strong reference to the version it last read (its cache),
+//! and remembers that version's address in a small thread-local memo. Beside the `ArcSwap`, the
+//! map publishes the current version's address in a plain atomic pointer, `latest`. A read loads
+//! `latest` and compares it with the memo: if they match, the version at that address is the one
+//! this thread's cache holds, alive for as long as the cache holds it, and the read walks it with
+//! no further synchronization. Otherwise (a thread's first read, the first read after a write)
+//! the read reloads its cache through `ArcSwap`, which takes a reference count.
+//!
+//! **A version's address names it while anyone holds it.** The cache holds the version it
+//! remembers, so no other version can be allocated at that address meanwhile: a `latest` equal
+//! to the memo is that very version. Map ids are never reused, so a memo of a dropped map's
+//! version (whose address a new version may take) never matches another map.
+//!
+//! **`latest` is stored before the `ArcSwap`.** A reader that loaded a version through `ArcSwap`
+//! and told another thread so has made that thread's next load of `latest` return that version
+//! or a newer one; stored the other way round, the other thread could still find the old address
+//! in `latest`, match its memo, and read the version the first reader had seen replaced. Loom
+//! checks both orders.
 //!
 //! **A reader never frees a version.** When a reload makes a cache let go of a version it alone
 //! still held, the version is handed to the map, and the next writer frees it after publishing;
@@ -24,16 +35,18 @@
 //! thread until the next write. With the trie a version costs only the nodes later writes
 //! replaced; in the worst case (every entry rewritten since), a whole second copy of the map.
 
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 use std::ops::Deref;
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-// The publication count is this module's one synchronization of its own; loom checks it.
+// The latest version's address is this module's one synchronization of its own; loom checks it.
 #[cfg(loom)]
-use loom::sync::atomic::AtomicU64;
+use loom::sync::atomic::AtomicPtr;
 #[cfg(not(loom))]
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::AtomicPtr;
 
 #[cfg(not(loom))]
 use arc_swap::ArcSwap;
@@ -41,23 +54,104 @@ use crossbeam_utils::CachePadded;
 use parking_lot::{Mutex, MutexGuard};
 use thread_local::ThreadLocal;
 
-/// A thread's cached version and the publication count it was loaded at.
-pub(crate) struct Cached<T> {
-    stamp: u64,
-    version: Arc<T>,
+/// One thread's cache. Padded: `ThreadLocal` lays consecutive threads' values side by side.
+/// Only its own thread borrows it, and only at reading depth 0 (see [`ThreadReads`]), so the
+/// `RefCell` never refuses a borrow; it is there so that a mistake would panic instead of
+/// freeing a version under a reader.
+type Cache<T> = CachePadded<RefCell<Option<Arc<T>>>>;
+
+/// How many maps a thread remembers at once (see [`ThreadReads`]).
+const WAYS: usize = 4;
+
+/// What a thread remembers of the version its cache holds for one map: its address, so that a
+/// read that finds it current needs neither the `ThreadLocal` lookup nor the cache itself.
+#[derive(Clone, Copy)]
+struct Memo {
+    /// The map's [`Published::id`]; 0 for none.
+    map: u64,
+    version: *const (),
 }
 
-/// One thread's cache. A `RefCell` so that a read nested in another read's closure can tell the
-/// cache is in use (reloading it could drop the version the outer read is using) and take the
-/// plain `ArcSwap` path instead. Padded: every read writes the cell's borrow flag, and
-/// `ThreadLocal` lays consecutive threads' values side by side.
-type Cache<T> = CachePadded<RefCell<Option<Cached<T>>>>;
+impl Memo {
+    const NONE: Memo = Memo {
+        map: 0,
+        version: std::ptr::null(),
+    };
+}
 
-/// A version being read: this thread's cache, borrowed, or for a nested read a reference of its
-/// own.
-pub(crate) enum Reading<'a, T> {
-    Cached(RefMut<'a, Option<Cached<T>>>),
-    Loaded(Arc<T>),
+/// Per thread, for every map: how many reads this thread has in progress, and a memo of the
+/// cached version of up to [`WAYS`] maps (a map's way is its id modulo `WAYS`).
+///
+/// **Invariant: a way naming map `id` holds the address of the version this thread's cache of
+/// map `id` holds.** Only this thread changes its cache, and it updates or clears the way
+/// whenever it does; map ids are never reused, so a way naming a dropped map is never matched
+/// again.
+///
+/// **Invariant: a thread changes its caches only at depth 0**, when none of its reads is in
+/// progress: a read in progress may be using the version the cache holds (a read nested in
+/// another's closure, or a write there, would otherwise free it under the outer read).
+struct ThreadReads {
+    depth: Cell<usize>,
+    ways: [Cell<Memo>; WAYS],
+}
+
+impl ThreadReads {
+    const fn new() -> ThreadReads {
+        ThreadReads {
+            depth: Cell::new(0),
+            ways: [const { Cell::new(Memo::NONE) }; WAYS],
+        }
+    }
+}
+
+// Constant-initialized and without `Drop`, so an access is a plain thread-local address: no
+// lazy initialization, no destructor registration.
+#[cfg(not(loom))]
+std::thread_local! {
+    static READS: ThreadReads = const { ThreadReads::new() };
+}
+#[cfg(loom)]
+loom::thread_local! {
+    static READS: ThreadReads = ThreadReads::new();
+}
+
+/// Ids for [`Published`] maps; 0 means none. Not part of any synchronization, so a plain std
+/// atomic even under loom.
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// One read in progress on this thread: counted in [`ThreadReads::depth`] while it lives.
+struct InProgress;
+
+impl InProgress {
+    /// Counts a read in, returning whether another was already in progress on this thread.
+    #[inline(always)]
+    fn enter() -> (InProgress, bool) {
+        let outer = READS.with(|r| {
+            let depth = r.depth.get();
+            r.depth.set(depth + 1);
+            depth > 0
+        });
+        (InProgress, outer)
+    }
+}
+
+impl Drop for InProgress {
+    #[inline(always)]
+    fn drop(&mut self) {
+        READS.with(|r| r.depth.set(r.depth.get() - 1));
+    }
+}
+
+/// A version being read, held for as long as the read is in progress.
+pub(crate) struct Reading<'a, T> {
+    /// The version read: the one this thread's cache holds, which cannot change while this
+    /// read is in progress (depth > 0) nor be dropped while the map is borrowed (`'a`), or the
+    /// one in `nested`.
+    version: NonNull<T>,
+    /// For a read nested in another, which must leave the cache alone: its own reference.
+    _nested: Option<Arc<T>>,
+    _in_progress: InProgress,
+    _map: PhantomData<&'a T>,
 }
 
 impl<T> Deref for Reading<'_, T> {
@@ -65,11 +159,8 @@ impl<T> Deref for Reading<'_, T> {
 
     #[inline(always)]
     fn deref(&self) -> &T {
-        match self {
-            // A borrowed cache was refreshed, so it holds a version.
-            Reading::Cached(cached) => &cached.as_ref().expect("refreshed").version,
-            Reading::Loaded(version) => version,
-        }
+        // SAFETY: `version` is alive while this read is in progress (see the field).
+        unsafe { self.version.as_ref() }
     }
 }
 
@@ -80,11 +171,13 @@ type Register<T> = ArcSwap<T>;
 #[cfg(loom)]
 type Register<T> = loom_register::Register<T>;
 
-/// The current version of a map, its publication count, and every thread's cache of it.
+/// The current version of a map, its address, and every thread's cache of it.
 pub(crate) struct Published<T: Send + Sync> {
     current: Register<T>,
-    /// How many versions have been stored; bumped after each store.
-    publications: AtomicU64,
+    /// The address of the version in `current`, stored just before it.
+    latest: AtomicPtr<T>,
+    /// This map's name in every thread's memo: unique for the life of the process.
+    id: u64,
     caches: ThreadLocal<Cache<T>>,
     /// Versions readers' caches let go of while nobody else held them, for a writer to free.
     handed_over: Mutex<Vec<Arc<T>>>,
@@ -92,9 +185,11 @@ pub(crate) struct Published<T: Send + Sync> {
 
 impl<T: Send + Sync> Published<T> {
     pub(crate) fn new(value: T) -> Self {
+        let version = Arc::new(value);
         Self {
-            current: Register::from_pointee(value),
-            publications: AtomicU64::new(0),
+            latest: AtomicPtr::new(Arc::as_ptr(&version).cast_mut()),
+            current: Register::new(version),
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             caches: ThreadLocal::new(),
             handed_over: Mutex::new(Vec::new()),
         }
@@ -103,51 +198,85 @@ impl<T: Send + Sync> Published<T> {
     /// The current version, through this thread's cache: held until the returned guard drops.
     ///
     /// A guard rather than a closure, so that the lookup a caller makes through it inlines into
-    /// the caller with no call in between.
+    /// the caller with no call in between. The common case, a read of a map this thread read
+    /// since the map's last publication, is the memo's: `latest` loaded and compared with the
+    /// memo.
     #[inline(always)]
     pub(crate) fn reading(&self) -> Reading<'_, T> {
-        let cache = match self.caches.get() {
-            Some(cache) => cache,
-            None => self.first_read(),
+        let (in_progress, outer) = InProgress::enter();
+        let latest = self.latest.load(Ordering::Acquire);
+        let memo = READS.with(|r| r.ways[self.way()].get());
+        let (version, nested) = if memo.map == self.id && memo.version == latest.cast_const().cast()
+        {
+            // SAFETY: `latest` always holds a version's address, never null.
+            (unsafe { NonNull::new_unchecked(latest) }, None)
+        } else {
+            self.reading_slow(outer, latest)
         };
-        match cache.try_borrow_mut() {
-            Ok(mut cached) => {
-                self.refresh(&mut cached);
-                Reading::Cached(cached)
-            }
-            // A read nested in another's closure: the cache is in use.
-            Err(_) => Reading::Loaded(self.current.load_full()),
+        Reading {
+            version,
+            _nested: nested,
+            _in_progress: in_progress,
+            _map: PhantomData,
         }
     }
 
-    /// This thread's cache, made on its first read. Out of line: the cache is aligned to 128
-    /// bytes, and building one inline would make every read align its stack frame.
+    #[inline(always)]
+    fn way(&self) -> usize {
+        (self.id % WAYS as u64) as usize
+    }
+
+    /// A read the memo cannot serve: a thread's first read of the map, the first after a write,
+    /// one of a map whose way another map took since, or a read nested in another.
     #[cold]
     #[inline(never)]
-    fn first_read(&self) -> &Cache<T> {
-        self.caches.get_or(Default::default)
+    fn reading_slow(&self, outer: bool, latest: *mut T) -> (NonNull<T>, Option<Arc<T>>) {
+        let nested = || {
+            let version = self.current.load_full();
+            (NonNull::from(&*version), Some(version))
+        };
+        if outer {
+            // Another read of this thread is in progress and may be using a cached version:
+            // leave the caches alone.
+            return nested();
+        }
+        let cache = self.caches.get_or(Default::default);
+        let Ok(mut cached) = cache.try_borrow_mut() else {
+            return nested();
+        };
+        let let_go = self.refresh_at(&mut cached, latest);
+        let fresh = cached.as_ref().expect("refreshed");
+        let version = NonNull::from(&**fresh);
+        let memo = Memo {
+            map: self.id,
+            version: Arc::as_ptr(fresh).cast(),
+        };
+        READS.with(|r| r.ways[self.way()].set(memo));
+        drop(cached);
+        // After the borrow ends: letting go may drop a version, and with it user code.
+        if let Some(old) = let_go {
+            self.let_go(old);
+        }
+        (version, None)
     }
 
     /// Reloads `cached` if it is stale (or empty).
-    #[inline(always)]
-    fn refresh(&self, cached: &mut Option<Cached<T>>) {
-        let stamp = self.publications.load(Ordering::Acquire);
-        if !matches!(cached, Some(c) if c.stamp == stamp) {
-            self.reload(cached, stamp);
+    #[cfg(all(test, loom))]
+    fn refresh(&self, cached: &mut Option<Arc<T>>) {
+        let latest = self.latest.load(Ordering::Acquire);
+        if let Some(old) = self.refresh_at(cached, latest) {
+            self.let_go(old);
         }
     }
 
-    /// Loads the current version into a cache that is missing or stale.
-    #[cold]
-    #[inline(never)]
-    fn reload(&self, cached: &mut Option<Cached<T>>, stamp: u64) {
-        let fresh = Cached {
-            stamp,
-            version: self.current.load_full(),
-        };
-        if let Some(old) = cached.replace(fresh) {
-            self.let_go(old.version);
+    /// Reloads `cached` unless it holds the version at `latest` (loaded before this call),
+    /// returning the version it held before, for the caller to let go of.
+    fn refresh_at(&self, cached: &mut Option<Arc<T>>, latest: *mut T) -> Option<Arc<T>> {
+        if matches!(cached, Some(c) if Arc::as_ptr(c) == latest.cast_const()) {
+            return None;
         }
+        // At least as new as `latest`: `latest` is stored before the `ArcSwap`.
+        cached.replace(self.current.load_full())
     }
 
     /// Drops a version a cache held, handing it to the map instead if that would free it.
@@ -175,7 +304,7 @@ impl<T: Send + Sync> Published<T> {
         self.current.load_full()
     }
 
-    /// Publishes `version`, the whole of a write's ending: stores it and bumps the count, lets
+    /// Publishes `version`, the whole of a write's ending: stores its address and it, lets
     /// the `writer` lock go, then, no longer holding it, drops the replaced version (freeing it
     /// unless a snapshot or a reader's cache still holds it) and cleans up after itself.
     pub(crate) fn publish(&self, version: Arc<T>, writer: MutexGuard<'_, ()>) {
@@ -186,11 +315,12 @@ impl<T: Send + Sync> Published<T> {
         self.after_publish();
     }
 
-    /// Stores `version`, then counts it, and returns the version it replaced.
+    /// Stores `version`'s address in `latest`, then `version`, and returns the version it
+    /// replaced.
     fn store(&self, version: Arc<T>) -> Arc<T> {
-        let replaced = self.current.swap(version);
-        self.publications.fetch_add(1, Ordering::Release);
-        replaced
+        self.latest
+            .store(Arc::as_ptr(&version).cast_mut(), Ordering::Release);
+        self.current.swap(version)
     }
 
     /// Frees the versions readers handed over, and empties the writing thread's own cache,
@@ -201,10 +331,23 @@ impl<T: Send + Sync> Published<T> {
     /// frees what each write replaced at that write, as without caches, instead of keeping it
     /// all for the first write after its next read.
     fn after_publish(&self) {
-        if let Some(cache) = self.caches.get()
+        // Not while a read of this thread is in progress (a write from a read's closure): that
+        // read may be using the cached version. The stale memo sends the next read to reload.
+        let reading = READS.with(|r| r.depth.get() > 0);
+        if !reading
+            && let Some(cache) = self.caches.get()
             && let Ok(mut cached) = cache.try_borrow_mut()
         {
-            drop(cached.take());
+            let emptied = cached.take();
+            drop(cached);
+            READS.with(|r| {
+                let way = &r.ways[self.way()];
+                if way.get().map == self.id {
+                    way.set(Memo::NONE);
+                }
+            });
+            // After the borrow ends and the memo is cleared: this may run user code that reads.
+            drop(emptied);
         }
         // Free outside the lock, so that readers handing over meanwhile do not find it taken;
         // then give the emptied list back, so its capacity spares their pushes an allocation.
@@ -242,8 +385,8 @@ mod loom_register {
     }
 
     impl<T> Register<T> {
-        pub(crate) fn from_pointee(value: T) -> Self {
-            Self(loom::sync::Mutex::new(Arc::new(value)))
+        pub(crate) fn new(value: Arc<T>) -> Self {
+            Self(loom::sync::Mutex::new(value))
         }
 
         pub(crate) fn load(&self) -> Loaded<T> {
@@ -262,17 +405,25 @@ mod loom_register {
 
 #[cfg(all(test, loom))]
 mod loom_tests {
-    //! The publication count against every interleaving of one writer and one reader:
+    //! `latest` against every interleaving of a writer and one or two readers:
     //! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p cmap-cow --release --lib`.
     //! `ArcSwap` stands in as a loom mutex (a linearizable register, as `ArcSwap` is), so loom
-    //! explores its loads and stores against the count.
+    //! explores its loads and stores against `latest`. A reader's cache is a local here:
+    //! [`Published::refresh`] is the read's comparison of `latest` with the cached address, and
+    //! its reload.
 
     use std::sync::Arc;
 
     use loom::sync::atomic::{AtomicBool, Ordering};
     use loom::thread;
 
-    use super::{Cached, Published};
+    use super::Published;
+
+    /// Reads `map` through `cached`, as a read does.
+    fn read(map: &Published<u64>, cached: &mut Option<Arc<u64>>) -> u64 {
+        map.refresh(cached);
+        **cached.as_ref().expect("refreshed")
+    }
 
     /// A reader that has seen a write complete (through a flag the writer sets afterwards) reads
     /// that write through its cache, even when the cache held the version before it.
@@ -283,15 +434,11 @@ mod loom_tests {
             let reader = {
                 let (map, written) = (Arc::clone(&map), Arc::clone(&written));
                 thread::spawn(move || {
-                    let mut cached: Option<Cached<u64>> = None;
-                    let read = |cached: &mut Option<Cached<u64>>| {
-                        map.refresh(cached);
-                        *cached.as_ref().unwrap().version
-                    };
-                    let first = read(&mut cached);
+                    let mut cached = None;
+                    let first = read(&map, &mut cached);
                     assert!(first <= 1);
                     if written.load(Ordering::Acquire) {
-                        assert_eq!(read(&mut cached), 1);
+                        assert_eq!(read(&map, &mut cached), 1);
                     }
                 })
             };
@@ -301,21 +448,124 @@ mod loom_tests {
         });
     }
 
-    #[test]
-    fn counting_after_the_store_is_linearizable() {
-        a_completed_write_is_seen_through_a_stale_cache(|map, v| {
-            drop(map.store(Arc::new(v)));
+    /// A reader that has seen a version through `ArcSwap` (a reload) and told another reader so
+    /// has made that reader's next read return it, even through a cache of the version before.
+    fn a_version_one_reader_saw_is_seen_by_the_next(publish: fn(&Published<u64>, u64)) {
+        loom::model(move || {
+            let map = Arc::new(Published::new(0u64));
+            let seen = Arc::new(AtomicBool::new(false));
+            let mut cached = None;
+            assert_eq!(read(&map, &mut cached), 0);
+            let first = {
+                let (map, seen) = (Arc::clone(&map), Arc::clone(&seen));
+                thread::spawn(move || {
+                    if *map.load_full() == 1 {
+                        seen.store(true, Ordering::Release);
+                    }
+                })
+            };
+            let next = {
+                let (map, seen) = (Arc::clone(&map), Arc::clone(&seen));
+                thread::spawn(move || {
+                    if seen.load(Ordering::Acquire) {
+                        assert_eq!(read(&map, &mut cached), 1);
+                    }
+                })
+            };
+            publish(&map, 1);
+            first.join().unwrap();
+            next.join().unwrap();
         });
     }
 
-    /// Counting before storing would let a reader stamp the old version with the new count and
-    /// keep reading it after the write returned; loom finds that interleaving.
+    #[test]
+    fn storing_latest_first_is_linearizable() {
+        a_completed_write_is_seen_through_a_stale_cache(|map, v| drop(map.store(Arc::new(v))));
+        a_version_one_reader_saw_is_seen_by_the_next(|map, v| drop(map.store(Arc::new(v))));
+    }
+
+    /// Storing `latest` after the version would let a reader whose cache still holds the old
+    /// version find the old address in `latest` after another reader has seen the new version;
+    /// loom finds that interleaving.
     #[test]
     #[should_panic(expected = "assertion `left == right` failed")]
-    fn counting_before_the_store_is_caught() {
-        a_completed_write_is_seen_through_a_stale_cache(|map, v| {
-            map.publications.fetch_add(1, Ordering::Release);
-            drop(map.current.swap(Arc::new(v)));
+    fn storing_latest_last_is_caught() {
+        a_version_one_reader_saw_is_seen_by_the_next(|map, v| {
+            let version = Arc::new(v);
+            let address = Arc::as_ptr(&version).cast_mut();
+            drop(map.current.swap(version));
+            map.latest.store(address, Ordering::Release);
         });
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    //! The read path's own rules, on versions that own heap memory, so that miri reports a read
+    //! of a freed version: `cargo +nightly miri test -p cmap-cow --lib published`.
+
+    use std::sync::Arc;
+
+    use parking_lot::Mutex;
+
+    use super::Published;
+
+    /// Publishes `value` as a write does.
+    fn write(map: &Published<Vec<u64>>, writer: &Mutex<()>, value: Vec<u64>) {
+        map.publish(Arc::new(value), writer.lock());
+    }
+
+    /// A read in progress keeps its version through nested reads and writes on its thread:
+    /// neither a nested read of a stale map nor a write's emptying of its thread's cache frees
+    /// the version the outer read is using.
+    #[test]
+    fn nested_reads_and_writes_leave_the_outer_version_alone() {
+        let (map, writer) = (Published::new(vec![0]), Mutex::new(()));
+        write(&map, &writer, vec![1]);
+        let outer = map.reading();
+        assert_eq!(*outer, [1]);
+        write(&map, &writer, vec![2]);
+        {
+            let inner = map.reading();
+            assert_eq!(*inner, [2]);
+            write(&map, &writer, vec![3]);
+            assert_eq!(*map.reading(), [3]);
+            // Still readable: the write above did not empty the cache under `inner`.
+            assert_eq!(*inner, [2]);
+        }
+        assert_eq!(*outer, [1]);
+        drop(outer);
+        // At depth 0 again the cache moves on to the current version.
+        assert_eq!(*map.reading(), [3]);
+        write(&map, &writer, vec![4]);
+        assert_eq!(*map.reading(), [4]);
+    }
+
+    /// More maps than a thread's memo has ways, read in turn: each read sees its own map.
+    #[test]
+    fn maps_sharing_a_way_read_their_own_versions() {
+        let writer = Mutex::new(());
+        let maps: Vec<Published<Vec<u64>>> = (0..9).map(|i| Published::new(vec![i * 10])).collect();
+        for round in 1..4 {
+            for (i, map) in (0u64..).zip(&maps) {
+                assert_eq!(*map.reading(), [i * 10 + round - 1]);
+                write(map, &writer, vec![i * 10 + round]);
+                assert_eq!(*map.reading(), [i * 10 + round]);
+            }
+        }
+    }
+
+    /// A map dropped and another made in its place (its version possibly at the same address
+    /// as the dropped map's, which this thread's memo still names): the new map's first read
+    /// takes its version into the cache, so a write during that read does not free it.
+    #[test]
+    fn a_memo_of_a_dropped_map_never_matches() {
+        let writer = Mutex::new(());
+        for i in 0..50 {
+            let map = Published::new(vec![i]);
+            let read = map.reading();
+            write(&map, &writer, vec![i + 1]);
+            assert_eq!(*read, [i]);
+        }
     }
 }

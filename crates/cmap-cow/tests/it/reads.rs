@@ -86,3 +86,97 @@ fn readers_keep_one_version_and_leave_freeing_to_writers() {
     drop(map);
     assert_eq!(alive(), 0, "the map freed every cache");
 }
+
+/// A thread remembers the version of a few maps at once; reading more maps than that in turn,
+/// each read still sees its own map, current.
+#[test]
+fn reads_of_many_maps_in_turn_see_each_its_own() {
+    let maps: Vec<CowMap<u64, u64>> = (0..11).map(|_| CowMap::new()).collect();
+    for round in 0..5u64 {
+        for (i, map) in maps.iter().enumerate() {
+            let i = i as u64;
+            assert_eq!(
+                map.get(&0),
+                round.checked_sub(1).map(|r| i * 100 + r),
+                "map {i}, round {round}"
+            );
+            map.insert(0, i * 100 + round);
+            assert_eq!(map.get(&0), Some(i * 100 + round), "map {i}, round {round}");
+        }
+    }
+}
+
+/// A map dropped and a new one made (likely at the same address, with the same count of
+/// publications): a read of the new one never sees the old one's version.
+#[test]
+fn a_new_map_in_a_dropped_ones_place_is_read_afresh() {
+    for i in 0..100u64 {
+        let map = CowMap::<u64, u64>::new();
+        assert_eq!(map.get(&1), None, "map {i}");
+        map.insert(1, i);
+        assert_eq!(map.get(&1), Some(i), "map {i}");
+    }
+}
+
+/// Live values of the test below.
+static DROPPED_READS: AtomicIsize = AtomicIsize::new(0);
+
+thread_local! {
+    /// The map a [`ReadsOnDrop`] reads and writes when dropped.
+    static ON_DROP: std::cell::RefCell<Option<std::sync::Arc<CowMap<u64, u64>>>> =
+        const { std::cell::RefCell::new(None) };
+    /// The map of [`ReadsOnDrop`] values, which each reads again when dropped.
+    static OWN_MAP: std::cell::RefCell<Option<std::sync::Arc<CowMap<u64, ReadsOnDrop>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A value whose `Drop` reads the map it was in and reads and writes another: dropping a
+/// version (when a reader lets go of one, or a writer empties its cache) runs user code that
+/// may come back to the map.
+#[derive(Clone)]
+struct ReadsOnDrop;
+
+impl Drop for ReadsOnDrop {
+    fn drop(&mut self) {
+        OWN_MAP.with(|m| {
+            if let Some(map) = m.borrow().as_ref() {
+                // `get_with`, not `get`: a clone would be dropped in turn.
+                for k in 0..4 {
+                    map.get_with(&k, |_| ());
+                }
+            }
+        });
+        ON_DROP.with(|m| {
+            if let Some(map) = m.borrow().as_ref() {
+                let before = map.get(&7).unwrap_or(0);
+                map.insert(7, before + 1);
+                assert_eq!(map.get(&7), Some(before + 1));
+                DROPPED_READS.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+}
+
+#[test]
+fn dropping_a_version_may_read_and_write_the_map() {
+    let counter = std::sync::Arc::new(CowMap::<u64, u64>::new());
+    ON_DROP.with(|m| *m.borrow_mut() = Some(std::sync::Arc::clone(&counter)));
+    let map = std::sync::Arc::new(CowMap::<u64, ReadsOnDrop>::new());
+    OWN_MAP.with(|m| *m.borrow_mut() = Some(std::sync::Arc::clone(&map)));
+    for round in 0..50u64 {
+        // Read the counter between writes so its cache holds the version each write replaces.
+        let seen = counter.get(&7).unwrap_or(0);
+        map.insert(round % 4, ReadsOnDrop);
+        let _ = map.get_with(&(round % 4), |_| counter.get(&7));
+        assert!(counter.get(&7).unwrap_or(0) >= seen);
+    }
+    OWN_MAP.with(|m| *m.borrow_mut() = None);
+    drop(map);
+    ON_DROP.with(|m| *m.borrow_mut() = None);
+    // Every replaced value was dropped, and each drop counted itself once in the counter map.
+    assert_eq!(
+        counter.get(&7).unwrap_or(0),
+        DROPPED_READS.load(Ordering::Relaxed) as u64
+    );
+    assert!(DROPPED_READS.load(Ordering::Relaxed) >= 46);
+}
