@@ -44,10 +44,13 @@
 //!
 //! - **Reads** (`get`, `get_with`, `contains_key`): one plain atomic load of the current
 //!   version's address, compared with the address of the version this thread read last, which
-//!   the thread keeps (per map, with a strong reference) and remembers in a thread-local memo of
-//!   up to four maps; if they match, the read walks that version, with no other synchronization.
-//!   Only the first read after a write (or after reading four other maps) reloads through
-//!   [`arc_swap::ArcSwap`], which takes a reference count. Never a lock or a wait, and no
+//!   the thread keeps (per map, with a strong reference) and remembers in a thread-local memo
+//!   with four slots (a map's slot is the id it gets when made, modulo 4, so maps made one after
+//!   another take different slots). If they match, the read walks that version, with no other
+//!   synchronization. Otherwise the read finds its cache through `thread_local::ThreadLocal`,
+//!   and if the cache is stale (the first read after a write) reloads it through
+//!   [`arc_swap::ArcSwap`], which takes a reference count: two maps that share a slot and are
+//!   read in turn pay the `ThreadLocal` lookup on every read. Never a lock or a wait, and no
 //!   allocation but a thread's first read of a map (and, rarely, growing the list a reload hands
 //!   an old version over in; its capacity is kept). A read whose closure reads the map again
 //!   while it is stale takes `ArcSwap`'s reference-counted load for the inner read, and so does
