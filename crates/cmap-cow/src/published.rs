@@ -56,8 +56,8 @@ use thread_local::ThreadLocal;
 
 /// One thread's cache. Padded: `ThreadLocal` lays consecutive threads' values side by side.
 /// Only its own thread borrows it, and only at reading depth 0 (see [`ThreadReads`]), so the
-/// `RefCell` never refuses a borrow; it is there so that a mistake would panic instead of
-/// freeing a version under a reader.
+/// `RefCell` never refuses a borrow; should it ever, the read takes the nested path instead of
+/// changing a cache that is in use.
 type Cache<T> = CachePadded<RefCell<Option<Arc<T>>>>;
 
 /// How many maps a thread remembers at once (see [`ThreadReads`]).
