@@ -164,17 +164,19 @@
 //!
 //! - A `get` at this size makes two dependent loads that miss the L2 cache: a child pointer in
 //!   one of the 256 inner nodes below the root (512 KB in all, which the leaves' traffic keeps
-//!   pushing out of L2), then the leaf, whose tag byte and slot the processor fetches together.
-//!   A `hashbrown` lookup has one such step fewer (its control bytes, then its bucket). A
-//!   vector compare of the leaf's tags measured no faster. What a read does before the walk
-//!   does count: counted by callgrind (`examples/reads.rs` says how), a get through a snapshot
-//!   costs 45 instructions, through the map 74 (the memo's comparison and the count of reads in
-//!   progress; 90 with the read path this one replaced), and a get through the map takes about
-//!   1.3x the time of one through a snapshot. An experiment that
-//!   read the current version through a bare pointer, unprotected, ran as fast as a snapshot;
-//!   another that kept the count of reads but not the memo's comparison, within 15% of it. With
-//!   iterations this short, fewer instructions per get let the processor overlap more gets'
-//!   cache misses.
+//!   pushing out of L2), then the leaf, whose tag byte and slot the processor fetches together. A
+//!   `hashbrown` lookup has one such step fewer (its control bytes, then its bucket). A vector
+//!   compare of the leaf's tags measured no faster. What a read does before the walk does count:
+//!   counted by callgrind (`examples/reads.rs` says how), a get through a snapshot costs 45
+//!   instructions, through the map 74 (the memo's comparison and the count of reads in progress;
+//!   90 with the read path this one replaced), and a get through the map takes about 1.3x the
+//!   time of one through a snapshot. Experiments, not kept (a standalone program timing 2M random
+//!   gets through the map and through a snapshot, builds alternated, 11 rounds each): a bare,
+//!   unprotected pointer to the current version gave 0.88 of the snapshot's throughput; that plus
+//!   the count of reads in progress 0.85; this read path 0.70-0.72; the one it replaced
+//!   0.57-0.60. So what is left is mostly the memo's comparison. With iterations this short,
+//!   fewer instructions per get seem to let the processor overlap more gets' cache misses (a
+//!   reading of these figures, not measured).
 //! - A write at this size also waits for its leaf, then copies it (560 bytes), allocates, and
 //!   frees what the version it replaced held alone. A batch saves the copies of the two inner
 //!   nodes on each path and the publications, not the leaf's copy or its miss, so scattered

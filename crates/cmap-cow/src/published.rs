@@ -12,8 +12,9 @@
 //! map publishes the current version's address in a plain atomic pointer, `latest`. A read loads
 //! `latest` and compares it with the memo: if they match, the version at that address is the one
 //! this thread's cache holds, alive for as long as the cache holds it, and the read walks it with
-//! no further synchronization. Otherwise (a thread's first read, the first read after a write)
-//! the read reloads its cache through `ArcSwap`, which takes a reference count.
+//! no further synchronization. Otherwise the read finds its cache through `ThreadLocal`, and if
+//! the cache is stale (a thread's first read, the first read after a write) reloads it through
+//! `ArcSwap`, which takes a reference count.
 //!
 //! **A version's address names it while anyone holds it.** The cache holds the version it
 //! remembers, so no other version can be allocated at that address meanwhile: a `latest` equal
@@ -60,7 +61,7 @@ use thread_local::ThreadLocal;
 /// changing a cache that is in use.
 type Cache<T> = CachePadded<RefCell<Option<Arc<T>>>>;
 
-/// How many maps a thread remembers at once (see [`ThreadReads`]).
+/// How many memo slots a thread has (see [`ThreadReads`]).
 const WAYS: usize = 4;
 
 /// What a thread remembers of the version its cache holds for one map: its address, so that a
@@ -79,8 +80,9 @@ impl Memo {
     };
 }
 
-/// Per thread, for every map: how many reads this thread has in progress, and a memo of the
-/// cached version of up to [`WAYS`] maps (a map's way is its id modulo `WAYS`).
+/// Per thread, for every map: how many reads this thread has in progress, and [`WAYS`] memo
+/// slots ("ways"), each remembering the cached version of one map: a map's way is its id modulo
+/// `WAYS`, so two maps whose ids share it, read in turn, take each other's.
 ///
 /// **Invariant: a way naming map `id` holds the address of the version this thread's cache of
 /// map `id` holds.** Only this thread changes its cache, and it updates or clears the way
