@@ -120,34 +120,30 @@
 //! and separate runs of one map differ by 2x: `hashbrown`'s get alone took 24 to 140 ns), run
 //! three times; each cell is the median of 11 rounds, for each of the three runs:
 //!
-//! | figure | target | runs 1 / 2 / 3 |
+//! | figure | target | runs 1 / 2 / 3 / 4 |
 //! | --- | --- | --- |
-//! | `get`, throughput against `hashbrown`'s | >= 0.5x | 0.36x / 0.35x / 0.48x |
-//! | the same through a snapshot (no per-thread cache) | | 0.48x / 0.49x / 0.66x |
-//! | reads at two threads, against the sharded map's | >= 1.3x | 0.98x / 0.95x / 1.12x |
-//! | median single insert of an absent key | < 2 µs | 1.16 / 1.26 / 1.43 µs (timed one by one, clock reads included) |
-//! | 10K scattered overwrites, one batch of `insert`s, against one by one | >= 5x | 1.82x / 2.04x / 1.81x |
-//! | the same with one `insert_all` | >= 5x | 2.88x / 3.35x / 2.10x |
+//! | `get`, throughput against `hashbrown`'s | >= 0.5x | 0.52x / 0.51x / 0.50x / 0.47x |
+//! | the same through a snapshot (no per-thread cache) | | 0.79x / 0.79x / 0.79x / 0.67x |
+//! | reads at two threads, against the sharded map's | >= 1.3x | 1.13x / 1.02x / 0.96x / 1.11x |
+//! | median single insert of an absent key | < 2 µs | 1.27 / 1.27 / 1.13 / 1.08 µs (timed one by one, clock reads included) |
+//! | 10K scattered overwrites, one batch of `insert`s, against one by one | >= 5x | 1.92x / 1.89x / 1.77x / 1.90x |
+//! | the same with one `insert_all` | >= 5x | 2.90x / 3.16x / 3.02x / 3.01x |
 //!
-//! About fifteen later runs of the same command, spread over a day, gave per-run medians of
-//! 0.36-0.45x for `get`, 0.98-1.12 µs for an insert, 1.84-2.31x and 2.79-3.50x for the batches,
-//! and 0.93-1.43x at two threads, where the runs fall in two groups: the sharded map's reads
-//! took 80-100 ns in some runs and 140-155 ns in others, this map's 90-120 ns in both. The
-//! sharded map's readers write their shard's lock word, and what moving that cache line between
-//! the two threads costs probably depends on where the host puts the two virtual cores (a
-//! guess: a two-thread ping-pong took 50-60 ns at some times and 90-130 ns at others, but did
-//! not follow the ratio round by round).
+//! Runs 2 to 4 alternated with runs of the build before the lookup's last change (below), which
+//! gave 0.40x / 0.42x / 0.36x for `get`, 0.53x / 0.59x / 0.48x through a snapshot, 1.01x /
+//! 1.01x / 1.08x at two threads, and the same batch figures. Earlier runs of that build, spread
+//! over a day, gave per-run medians of 0.36-0.45x for `get`, 0.98-1.12 µs for an insert,
+//! 1.84-2.31x and 2.79-3.50x for the batches, and 0.93-1.43x at two threads, where the runs
+//! fall in two groups: the sharded map's reads took 80-100 ns in some runs and 140-155 ns in
+//! others, this map's 90-120 ns in both. The sharded map's readers write their shard's lock
+//! word, and what moving that cache line between the two threads costs probably depends on where
+//! the host puts the two virtual cores (a guess: a two-thread ping-pong took 50-60 ns at some
+//! times and 90-130 ns at others, but did not follow the ratio round by round).
 //!
 //! The read path through `latest` and a thread-local memo (above) replaced one that found the
-//! thread's cache through `ThreadLocal` on every read and compared a count of publications. The
-//! same command, once before and three times after on one day: per round, a get through the map
-//! took 1.39x the time of one through a snapshot before (median of 11 rounds; range 1.18-1.63)
-//! and 1.24x, 1.33x, 1.33x after (ranges 1.15-1.68, 1.19-1.49, 1.02-1.66). The ratio to
-//! `hashbrown` did not follow, because `hashbrown`'s own get took 46 ns (median) in the run
-//! before and 23-26 ns in the runs after: 0.47x before, 0.38x after in the last two runs
-//! (through a snapshot 0.66x, then 0.50x and 0.49x); two threads against the sharded map 0.99x
-//! before, 0.94x and 0.93x after; batches 1.93x and 2.95x before, 2.06x / 1.98x and 3.18x /
-//! 3.36x after; median insert 1.31 µs before, 1.01 / 1.04 µs after.
+//! thread's cache through `ThreadLocal` on every read and compared a count of publications: a
+//! get through the map went from 1.39x the time of one through a snapshot (median of 11 rounds)
+//! to 1.24-1.33x in three runs.
 //!
 //! `snapshot()` takes 43 ns (`-- cow_take_snapshot`), and a map holds 37.6 bytes per entry
 //! against the locked map's 34.0 (`-- memory_per_entry`). At 2^16 keys, where the writes of a
@@ -166,17 +162,21 @@
 //!   one of the 256 inner nodes below the root (512 KB in all, which the leaves' traffic keeps
 //!   pushing out of L2), then the leaf, whose tag byte and slot the processor fetches together. A
 //!   `hashbrown` lookup has one such step fewer (its control bytes, then its bucket). A vector
-//!   compare of the leaf's tags measured no faster. What a read does before the walk does count:
-//!   counted by callgrind (`examples/reads.rs` says how), a get through a snapshot costs 45
-//!   instructions, through the map 74 (the memo's comparison and the count of reads in progress;
-//!   90 with the read path this one replaced), and a get through the map takes about 1.3x the
-//!   time of one through a snapshot. Experiments, not kept (a standalone program timing 2M random
-//!   gets through the map and through a snapshot, builds alternated, 11 rounds each): a bare,
-//!   unprotected pointer to the current version gave 0.88 of the snapshot's throughput; that plus
-//!   the count of reads in progress 0.85; this read path 0.70-0.72; the one it replaced
-//!   0.57-0.60. So what is left is mostly the memo's comparison. With iterations this short,
-//!   fewer instructions per get seem to let the processor overlap more gets' cache misses (a
-//!   reading of these figures, not measured).
+//!   compare of the leaf's tags, and a prefetch of the key's home slot before its tag is read,
+//!   measured no faster. What a read does besides the loads counts: with iterations this short,
+//!   fewer instructions per get let the processor overlap more gets' cache misses (a reading of
+//!   the figures, not measured). Counted by callgrind (`examples/reads.rs` says how), a get
+//!   through a snapshot costs 43 instructions and through the map 68, down from 44 and 76 when a
+//!   lookup dispatched on the node's kind through a jump table at every level and checked the
+//!   root's kind; it now tests one bit per level (inner nodes and leaves each have a tag bit of
+//!   their own) and finds the node's address by a subtraction folded into the load. That took
+//!   `get` from 0.36-0.42x to 0.47-0.51x of `hashbrown` in the alternated runs above. The map's
+//!   25 instructions over a snapshot are the memo's comparison, the count of reads in progress,
+//!   and reloads the loop cannot keep in registers. Experiments, not kept (a standalone program
+//!   timing 2M random gets through the map and through a snapshot, builds alternated, 11 rounds
+//!   each, before the lookup change): a bare, unprotected pointer to the current version gave
+//!   0.88 of the snapshot's throughput; that plus the count of reads in progress 0.85; this read
+//!   path 0.70-0.72; the one it replaced 0.57-0.60.
 //! - A write at this size also waits for its leaf, then copies it (560 bytes), allocates, and
 //!   frees what the version it replaced held alone. A batch saves the copies of the two inner
 //!   nodes on each path and the publications, not the leaf's copy or its miss, so scattered

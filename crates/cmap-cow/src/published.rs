@@ -92,17 +92,35 @@ impl Memo {
 /// **Invariant: a thread changes its caches only at depth 0**, when none of its reads is in
 /// progress: a read in progress may be using the version the cache holds (a read nested in
 /// another's closure, or a write there, would otherwise free it under the outer read).
+///
+/// The ways' two halves are kept in two arrays of words rather than one of pairs, so that a
+/// read indexes both with a plain scaled index.
 struct ThreadReads {
     depth: Cell<usize>,
-    ways: [Cell<Memo>; WAYS],
+    maps: [Cell<u64>; WAYS],
+    versions: [Cell<*const ()>; WAYS],
 }
 
 impl ThreadReads {
     const fn new() -> ThreadReads {
         ThreadReads {
             depth: Cell::new(0),
-            ways: [const { Cell::new(Memo::NONE) }; WAYS],
+            maps: [const { Cell::new(Memo::NONE.map) }; WAYS],
+            versions: [const { Cell::new(Memo::NONE.version) }; WAYS],
         }
+    }
+
+    #[inline(always)]
+    fn memo(&self, way: usize) -> Memo {
+        Memo {
+            map: self.maps[way].get(),
+            version: self.versions[way].get(),
+        }
+    }
+
+    fn set_memo(&self, way: usize, memo: Memo) {
+        self.maps[way].set(memo.map);
+        self.versions[way].set(memo.version);
     }
 }
 
@@ -207,7 +225,7 @@ impl<T: Send + Sync> Published<T> {
     pub(crate) fn reading(&self) -> Reading<'_, T> {
         let (in_progress, outer) = InProgress::enter();
         let latest = self.latest.load(Ordering::Acquire);
-        let memo = READS.with(|r| r.ways[self.way()].get());
+        let memo = READS.with(|r| r.memo(self.way()));
         let (version, nested) = if memo.map == self.id && memo.version == latest.cast_const().cast()
         {
             // SAFETY: `latest` always holds a version's address, never null.
@@ -253,7 +271,7 @@ impl<T: Send + Sync> Published<T> {
             map: self.id,
             version: Arc::as_ptr(fresh).cast(),
         };
-        READS.with(|r| r.ways[self.way()].set(memo));
+        READS.with(|r| r.set_memo(self.way(), memo));
         drop(cached);
         // After the borrow ends: letting go may drop a version, and with it user code.
         if let Some(old) = let_go {
@@ -343,9 +361,8 @@ impl<T: Send + Sync> Published<T> {
             let emptied = cached.take();
             drop(cached);
             READS.with(|r| {
-                let way = &r.ways[self.way()];
-                if way.get().map == self.id {
-                    way.set(Memo::NONE);
+                if r.memo(self.way()).map == self.id {
+                    r.set_memo(self.way(), Memo::NONE);
                 }
             });
             // After the borrow ends and the memo is cleared: this may run user code that reads.

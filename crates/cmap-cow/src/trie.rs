@@ -53,18 +53,19 @@ impl<K, V> Version<K, V> {
         self.len
     }
 
-    /// The root node, for iteration.
+    /// The root node.
+    #[inline(always)]
     pub(crate) fn root(&self) -> &Inner {
-        // SAFETY: this version is alive while `self` is borrowed, so are its nodes, and the root
-        // is always an inner node.
-        match unsafe { self.root.get::<K, V>() } {
-            Node::Inner(root) => root,
-            _ => unreachable!("the root is an inner node"),
-        }
+        // SAFETY: this version is alive while `self` is borrowed, so are its nodes.
+        let root = unsafe { self.root.as_inner() };
+        debug_assert!(root.is_some(), "the root is an inner node");
+        // SAFETY: the root is always an inner node: `empty` and `Working::finish` make it one
+        // and nothing else sets it. Unchecked, since every read goes through here.
+        unsafe { root.unwrap_unchecked() }
     }
 
     /// The value for `key`, whose hash is `hash`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&self, hash: u64, key: &K) -> Option<&V>
     where
         K: Eq,
@@ -695,17 +696,39 @@ enum Phase {
 /// borrows for `'a` or a working tree it borrows shared.
 #[inline(always)]
 unsafe fn lookup<'a, K: Eq + 'a, V: 'a>(root: &'a Inner, hash: u64, key: &K) -> Option<&'a V> {
+    // Tests for the common kinds one by one, in the order a walk meets them, rather than
+    // dispatching on the kind: one bit test and a branch per level.
     let mut node = root;
     for level in 0..LEVELS {
+        let child = node.children[index(hash, level)];
         // SAFETY: a child of a node below `root`: alive and unwritten (the caller's promise).
-        match unsafe { node.children[index(hash, level)].get::<K, V>() } {
-            Node::Inner(inner) => node = inner,
-            Node::Leaf(leaf) => return leaf.get(hash, key),
-            Node::Collision(c) => return c.entries.iter().find(|e| e.0 == *key).map(|e| &e.1),
-            Node::Empty => return None,
+        let inner = unsafe { child.as_inner() };
+        if let Some(inner) = inner {
+            node = inner;
+        // SAFETY: as above, and made with these types, as everything below `root`.
+        } else if let Some(leaf) = unsafe { child.as_leaf::<K, V>() } {
+            return leaf.get(hash, key);
+        } else {
+            // SAFETY: as above.
+            return unsafe { collision_or_empty(child, key) };
         }
     }
     unreachable!("eight levels use the whole hash")
+}
+
+/// The rest of [`lookup`]: a bottom node that is not a leaf.
+///
+/// # Safety
+///
+/// As for [`lookup`], for `node`.
+#[cold]
+unsafe fn collision_or_empty<'a, K: Eq + 'a, V: 'a>(node: NodePtr, key: &K) -> Option<&'a V> {
+    // SAFETY: forwarded to the caller.
+    match unsafe { node.get::<K, V>() } {
+        Node::Collision(c) => c.entries.iter().find(|e| e.0 == *key).map(|e| &e.1),
+        Node::Empty => None,
+        Node::Inner(_) | Node::Leaf(_) => unreachable!("tested by the caller"),
+    }
 }
 
 /// The depth of the widest aligned block around empty slot `i` of `node` whose slots are all
