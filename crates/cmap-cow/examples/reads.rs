@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use cmap_core::{Batch, ConcurrentMap, Snapshot, Snapshots};
 use cmap_cow::CowMap;
+use foldhash::fast::FixedState;
 
 const KEYS: u64 = 1 << 20;
 const READS: u64 = 200_000;
@@ -29,7 +30,13 @@ fn read_all<F: Fn(&u64) -> Option<u64>>(get: F, keys: &[u64]) -> u64 {
 
 fn main() -> ExitCode {
     let through = std::env::args().nth(1);
-    let map = CowMap::<u64, u64>::new();
+    // A fixed seed (or the second argument): with a random one, the trie's shape, and so the
+    // probes in its leaves, would differ from run to run.
+    let seed = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let map = CowMap::<u64, u64, _>::with_capacity_and_hasher(0, FixedState::with_seed(seed));
     map.batch(|b| b.insert_all(&mut (0..KEYS).map(|k| (k, k))));
     // Scattered keys, as the benchmarks read them.
     let keys: Vec<u64> = (0..READS)
@@ -42,7 +49,7 @@ fn main() -> ExitCode {
             read_all(|k| snapshot.get_with(k, |v| *v), &keys)
         }
         _ => {
-            eprintln!("usage: reads map|snapshot");
+            eprintln!("usage: reads map|snapshot [seed]");
             return ExitCode::from(2);
         }
     };

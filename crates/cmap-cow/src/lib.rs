@@ -165,14 +165,15 @@
 //!   compare of the leaf's tags, and a prefetch of the key's home slot before its tag is read,
 //!   measured no faster. What a read does besides the loads counts: with iterations this short,
 //!   fewer instructions per get let the processor overlap more gets' cache misses (a reading of
-//!   the figures, not measured). Counted by callgrind (`examples/reads.rs` says how), a get
-//!   through a snapshot costs 43 instructions and through the map 68, down from 44 and 76 when a
-//!   lookup dispatched on the node's kind through a jump table at every level and checked the
-//!   root's kind; it now tests one bit per level (inner nodes and leaves each have a tag bit of
-//!   their own) and finds the node's address by a subtraction folded into the load. That took
-//!   `get` from 0.36-0.42x to 0.47-0.51x of `hashbrown` in the alternated runs above. The map's
-//!   25 instructions over a snapshot are the memo's comparison, the count of reads in progress,
-//!   and reloads the loop cannot keep in registers. Experiments, not kept (a standalone program
+//!   the figures, not measured). Counted by callgrind (`examples/reads.rs` says how; its
+//!   hasher's seed fixes the trie's shape), a get through a snapshot costs 51 instructions and
+//!   through the map 75, down from 54 and 83 when a lookup dispatched on the node's kind through
+//!   a jump table at every level, checked the root's kind, and kept half of the memo's
+//!   comparison in a flag; it now tests one bit per level (inner nodes and leaves each have a tag
+//!   bit of their own) and finds the node's address by a subtraction folded into the load. That
+//!   took `get` from 0.36-0.42x to 0.47-0.51x of `hashbrown` in the alternated runs above. The
+//!   map's 24 instructions over a snapshot are the memo's comparison, the count of reads in
+//!   progress, and reloads the loop cannot keep in registers. Experiments, not kept (a standalone program
 //!   timing 2M random gets through the map and through a snapshot, builds alternated, 11 rounds
 //!   each, before the lookup change): a bare, unprotected pointer to the current version gave
 //!   0.88 of the snapshot's throughput; that plus the count of reads in progress 0.85; this read

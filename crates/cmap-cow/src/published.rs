@@ -226,8 +226,9 @@ impl<T: Send + Sync> Published<T> {
         let (in_progress, outer) = InProgress::enter();
         let latest = self.latest.load(Ordering::Acquire);
         let memo = READS.with(|r| r.memo(self.way()));
-        let (version, nested) = if memo.map == self.id && memo.version == latest.cast_const().cast()
-        {
+        // Both words compared at once, with one branch.
+        let differ = (memo.map ^ self.id) | (memo.version.addr() ^ latest.addr()) as u64;
+        let (version, nested) = if differ == 0 {
             // SAFETY: `latest` always holds a version's address, never null.
             (unsafe { NonNull::new_unchecked(latest) }, None)
         } else {
