@@ -145,7 +145,7 @@
 //! get through the map went from 1.39x the time of one through a snapshot (median of 11 rounds)
 //! to 1.24-1.33x in three runs.
 //!
-//! `snapshot()` takes 43 ns (`-- cow_take_snapshot`), and a map holds 37.6 bytes per entry
+//! `snapshot()` takes 43 ns (`-- cow_take_snapshot`), and a map holds 37.7 bytes per entry (its spare nodes included)
 //! against the locked map's 34.0 (`-- memory_per_entry`). At 2^16 keys, where the writes of a
 //! batch share leaves, 10K overwrites take 1.2 ms in one batch and 5.9 ms one by one (4.8x;
 //! `-- cow_batch_10k/65536`).
@@ -178,11 +178,20 @@
 //!   each, before the lookup change): a bare, unprotected pointer to the current version gave
 //!   0.88 of the snapshot's throughput; that plus the count of reads in progress 0.85; this read
 //!   path 0.70-0.72; the one it replaced 0.57-0.60.
-//! - A write at this size also waits for its leaf, then copies it (560 bytes), allocates, and
-//!   frees what the version it replaced held alone. A batch saves the copies of the two inner
+//! - A write at this size also waits for its leaf, then copies it (560 bytes) into new memory,
+//!   and frees what the version it replaced held alone. A batch saves the copies of the two inner
 //!   nodes on each path and the publications, not the leaf's copy or its miss, so scattered
 //!   overwrites gain about 2x; `insert_all`, which sorts its entries by hash and fetches leaves
-//!   ahead, about 3x.
+//!   ahead, about 3.8x. A batch of 10K scattered writes frees 10K leaves when the version before
+//!   it dies and the next makes 10K new ones, which glibc's allocator served slowly (about a
+//!   third of `insert_all`'s time in a profile: splitting and merging free chunks). So the map
+//!   keeps freed leaves and inner nodes as spares for its next nodes, at most one leaf per 16
+//!   entries and one inner node per 256 and 4 MiB of each ([`CowMap::spare_bytes`]), and
+//!   `insert_all` also fetches, for writing, the spare its copy a few entries on will take. In two
+//!   `cow_targets` runs alternated with runs without them: one batch of `insert`s 1.93x / 1.87x
+//!   before, 2.14x / 2.07x with; `insert_all` 3.10x / 2.98x before, 3.83x / 3.84x with; single
+//!   inserts unchanged (median 1.19 / 1.10 µs before, 1.06 / 1.08 µs with). Not 5x: each
+//!   scattered write still copies a leaf of its own, which a batch cannot share.
 //!
 //! What readers and snapshots observe does not depend on any of this: a reader sees the version
 //! that was current when it loaded it, whole; a snapshot is that version, forever (see

@@ -73,6 +73,18 @@ pub(crate) fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
+/// Asks the processor to bring the line at `p` into its caches, to be written. Only a hint.
+#[inline(always)]
+pub(crate) fn prefetch_write<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch has no effect on memory and does not fault, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_ET0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// A pointer to a node of any kind, or to nothing (null), with the kind in its two low bits
 /// (every node is aligned to at least 8 bytes): bit 0 for an inner node, bit 1 for a leaf,
 /// neither for a collision node.
@@ -259,6 +271,145 @@ impl NodePtr {
     }
 }
 
+impl NodePtr {
+    /// Drops the node's entries and keeps its allocation in `spares` for a later node of its
+    /// kind (or frees it, if `spares` is full), but not its children.
+    ///
+    /// # Safety
+    ///
+    /// As for [`free`](Self::free).
+    pub(crate) unsafe fn recycle<K, V>(self, spares: &mut Spares<K, V>) {
+        if self.is_empty() {
+            return;
+        }
+        match self.kind() {
+            INNER => {
+                // SAFETY: from `Box::into_raw` of an inner node, used for the last time (the
+                // caller's promise); its children are plain pointers, nothing to drop.
+                let spare = unsafe { Box::from_raw(self.addr::<MaybeUninit<Inner>>()) };
+                spares.keep_inner(spare);
+            }
+            LEAF => {
+                // SAFETY: from `Box::into_raw` of a leaf of these types, used for the last time;
+                // `MaybeUninit` has its layout. Owned as uninitialized memory first, so that
+                // if an entry's drop panics the allocation is still freed.
+                let mut spare = unsafe { Box::from_raw(self.addr::<MaybeUninit<Leaf<K, V>>>()) };
+                // SAFETY: the leaf is initialized and dropped once, here, through the box.
+                unsafe { std::ptr::drop_in_place(spare.as_mut_ptr()) };
+                spares.keep_leaf(spare);
+            }
+            // SAFETY: forwarded to the caller.
+            _ => unsafe { self.free::<K, V>() },
+        }
+    }
+}
+
+/// Allocations of freed leaves and inner nodes, kept for the next nodes of their kind: a batch
+/// that rewrites thousands of scattered leaves frees as many when its base version dies, and
+/// the next batch allocates as many again, which the system allocator serves slowly (it splits
+/// and merges free chunks of that size).
+///
+/// **Invariant: spares are bounded by the map's size**: at most one leaf per 16 entries and one
+/// inner node per 256 (plus one of each), and at most [`Spares::BYTES`] per kind (and lists of
+/// them of at most twice as many words), counted for
+/// the number of entries of the version whose write or death gave them back. A map's own
+/// nodes hold 16 entries per leaf or fewer on average, so the spares stay a fraction of it.
+#[allow(
+    clippy::vec_box,
+    reason = "each box is a node's own allocation, handed out whole to make a node in"
+)]
+pub(crate) struct Spares<K, V> {
+    leaves: Vec<Box<MaybeUninit<Leaf<K, V>>>>,
+    inners: Vec<Box<MaybeUninit<Inner>>>,
+}
+
+impl<K, V> Spares<K, V> {
+    /// The most memory spares of one kind keep.
+    pub(crate) const BYTES: usize = 4 << 20;
+
+    pub(crate) const fn new() -> Self {
+        Self {
+            leaves: Vec::new(),
+            inners: Vec::new(),
+        }
+    }
+
+    /// How many spare leaves and inner nodes a map of `entries` entries keeps at most.
+    pub(crate) fn bounds(entries: usize) -> (usize, usize) {
+        (
+            (entries / 16 + 1).min((Self::BYTES / size_of::<Leaf<K, V>>()).max(1)),
+            (entries / 256 + 1).min(Self::BYTES / size_of::<Inner>()),
+        )
+    }
+
+    /// The bytes the spares take, with the lists of them.
+    pub(crate) fn bytes(&self) -> usize {
+        self.leaves.len() * size_of::<Leaf<K, V>>()
+            + self.inners.len() * size_of::<Inner>()
+            + (self.leaves.capacity() + self.inners.capacity()) * size_of::<usize>()
+    }
+
+    /// Memory for a leaf: a spare one, or a new allocation.
+    pub(crate) fn leaf(&mut self) -> Box<MaybeUninit<Leaf<K, V>>> {
+        self.leaves.pop().unwrap_or_else(Box::new_uninit)
+    }
+
+    /// Memory for an inner node: a spare one, or a new allocation.
+    pub(crate) fn inner(&mut self) -> Box<MaybeUninit<Inner>> {
+        self.inners.pop().unwrap_or_else(Box::new_uninit)
+    }
+
+    /// Asks the processor to fetch, for writing, the spare leaf `ahead` places below the top
+    /// of the list (the one the `ahead`-th next leaf made will take), if there is one.
+    pub(crate) fn prefetch_leaf(&self, ahead: usize) {
+        if let Some(spare) = self
+            .leaves
+            .len()
+            .checked_sub(ahead + 1)
+            .map(|i| &self.leaves[i])
+        {
+            let start: *const u8 = spare.as_ptr().cast();
+            for line in (0..size_of::<Leaf<K, V>>()).step_by(64) {
+                prefetch_write(start.wrapping_add(line));
+            }
+        }
+    }
+
+    fn keep_leaf(&mut self, spare: Box<MaybeUninit<Leaf<K, V>>>) {
+        self.leaves.push(spare);
+    }
+
+    fn keep_inner(&mut self, spare: Box<MaybeUninit<Inner>>) {
+        self.inners.push(spare);
+    }
+
+    /// Moves `other`'s spares here, freeing those beyond the bounds for a map of `entries`
+    /// entries (see [`bounds`](Self::bounds)).
+    pub(crate) fn take_from(&mut self, other: &mut Self, entries: usize) {
+        /// Moves `from` into `into`, keeping at most `bound`; costs the shorter list's length,
+        /// not the longer's (a write returns the whole list it took).
+        fn merge<T>(into: &mut Vec<T>, from: &mut Vec<T>, bound: usize) {
+            if from.len() > into.len() {
+                std::mem::swap(into, from);
+            }
+            into.truncate(bound);
+            let room = bound - into.len();
+            into.extend(from.drain(..).take(room));
+            from.clear();
+        }
+        let (leaves, inners) = Self::bounds(entries);
+        merge(&mut self.leaves, &mut other.leaves, leaves);
+        merge(&mut self.inners, &mut other.inners, inners);
+        // The lists too: a map that shrank gives back what they grew to.
+        if self.leaves.capacity() > 2 * leaves {
+            self.leaves.shrink_to(leaves);
+        }
+        if self.inners.capacity() > 2 * inners {
+            self.inners.shrink_to(inners);
+        }
+    }
+}
+
 /// 256 children, indexed by one byte of the hash.
 #[repr(C)]
 pub(crate) struct Inner {
@@ -267,16 +418,25 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    pub(crate) fn empty(created: u64) -> Box<Self> {
-        Box::new(Inner {
-            created,
-            children: [NodePtr::EMPTY; FANOUT],
-        })
+    /// An inner node with no children, created by version `created`, in `memory`.
+    pub(crate) fn empty_in(mut memory: Box<MaybeUninit<Self>>, created: u64) -> Box<Self> {
+        let raw = memory.as_mut_ptr();
+        // SAFETY: `raw` points to memory for one `Inner`; both fields are written here, through
+        // raw pointers, before `assume_init`.
+        unsafe {
+            (&raw mut (*raw).created).write(created);
+            (&raw mut (*raw).children).write([NodePtr::EMPTY; FANOUT]);
+            memory.assume_init()
+        }
     }
 
-    /// A copy of this node, created by version `created`: its children are shared, not copied.
-    pub(crate) fn copy(&self, created: u64) -> Box<Self> {
-        let mut copy = Box::<Inner>::new_uninit();
+    pub(crate) fn empty(created: u64) -> Box<Self> {
+        Self::empty_in(Box::new_uninit(), created)
+    }
+
+    /// A copy of this node, created by version `created`, in `memory`: its children are shared,
+    /// not copied.
+    pub(crate) fn copy_in(&self, mut copy: Box<MaybeUninit<Self>>, created: u64) -> Box<Self> {
         let raw = copy.as_mut_ptr();
         // SAFETY: `raw` points to memory for one `Inner`; both fields are written here, through
         // raw pointers, before `assume_init` (a plain copy: `NodePtr` is `Copy`).
@@ -313,14 +473,23 @@ pub(crate) struct Leaf<K, V> {
 }
 
 impl<K, V> Leaf<K, V> {
-    pub(crate) fn empty(created: u64, depth: u8) -> Box<Self> {
-        Box::new(Leaf {
-            created,
-            len: 0,
-            depth,
-            tags: [0; LEAF_SLOTS],
-            slots: [const { MaybeUninit::uninit() }; LEAF_SLOTS],
-        })
+    /// An empty leaf of depth `depth`, created by version `created`, in `memory`.
+    pub(crate) fn empty_in(
+        mut memory: Box<MaybeUninit<Self>>,
+        created: u64,
+        depth: u8,
+    ) -> Box<Self> {
+        let raw = memory.as_mut_ptr();
+        // SAFETY: `raw` points to memory for one `Leaf`; every field but the slots is written
+        // here, through raw pointers, and the slots are `MaybeUninit`, valid uninitialized, so
+        // the leaf is initialized (and empty: every tag is 0) at `assume_init`.
+        unsafe {
+            (&raw mut (*raw).created).write(created);
+            (&raw mut (*raw).len).write(0);
+            (&raw mut (*raw).depth).write(depth);
+            (&raw mut (*raw).tags).write([0; LEAF_SLOTS]);
+            memory.assume_init()
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -441,14 +610,14 @@ impl<K, V> Leaf<K, V> {
         entry
     }
 
-    /// A copy with the same layout, created by version `created`. If a clone panics, what was
+    /// A copy with the same layout, created by version `created`, in `memory`. If a clone panics, what was
     /// copied so far is dropped and `self` is untouched.
-    pub(crate) fn copy(&self, created: u64) -> Box<Self>
+    pub(crate) fn copy_in(&self, memory: Box<MaybeUninit<Self>>, created: u64) -> Box<Self>
     where
         K: Clone,
         V: Clone,
     {
-        let mut copy = Leaf::empty(created, self.depth);
+        let mut copy = Leaf::empty_in(memory, created, self.depth);
         for i in 0..LEAF_SLOTS {
             if let Some(entry) = self.entry(i) {
                 copy.slots[i].write(entry.clone());
@@ -508,7 +677,7 @@ mod tests {
 
     #[test]
     fn a_leaf_finds_what_it_holds_and_removes_without_losing_the_rest() {
-        let mut leaf = Leaf::<u64, String>::empty(1, 8);
+        let mut leaf = Leaf::<u64, String>::empty_in(Box::new_uninit(), 1, 8);
         for i in 0..LEAF_MAX as u64 {
             leaf.push(crowded(i), i, i.to_string());
         }
@@ -527,7 +696,7 @@ mod tests {
         for i in 0..LEAF_MAX as u64 {
             assert_eq!(leaf.find(crowded(i), &i).is_some(), i % 3 != 0, "key {i}");
         }
-        let copy = leaf.copy(2);
+        let copy = leaf.copy_in(Box::new_uninit(), 2);
         assert_eq!(copy.len(), leaf.len());
         assert_eq!(copy.entries().count(), leaf.len());
         let mut drained = leaf.drain();

@@ -26,7 +26,7 @@ use loom::sync::Mutex;
 #[cfg(not(loom))]
 use parking_lot::Mutex;
 
-use crate::node::NodePtr;
+use crate::node::{NodePtr, Spares};
 
 /// A node some write replaced (or the map's drop let go of), with the version that created it.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +40,8 @@ pub(crate) struct Registry<K, V> {
     /// In increasing version order. Only a few versions live at once (the current one, readers'
     /// caches, snapshots), so a sorted vector beats a tree.
     live: Mutex<Vec<(u64, Vec<Retired>)>>,
+    /// The allocations of freed nodes, for the next write's new nodes (see [`Spares`]).
+    spares: Mutex<Spares<K, V>>,
     /// The registry frees nodes holding `K`s and `V`s, possibly on another thread than the one
     /// that made them: it is `Send`/`Sync` only if they are.
     _owns: PhantomData<(K, V)>,
@@ -50,6 +52,7 @@ impl<K, V> Registry<K, V> {
     pub(crate) fn new(version: u64) -> Self {
         Self {
             live: Mutex::new(vec![(version, Vec::new())]),
+            spares: Mutex::new(Spares::new()),
             _owns: PhantomData,
         }
     }
@@ -74,8 +77,8 @@ impl<K, V> Registry<K, V> {
         live[at].1.extend(nodes);
     }
 
-    /// `version` is dead: frees the nodes only it kept alive.
-    pub(crate) fn release(&self, version: u64) {
+    /// `version`, of `entries` entries, is dead: frees the nodes only it kept alive.
+    pub(crate) fn release(&self, version: u64, entries: usize) {
         let dead = {
             let mut live = lock(&self.live);
             let at = position(&live, version);
@@ -108,6 +111,7 @@ impl<K, V> Registry<K, V> {
         for node in dead.iter().take(AHEAD) {
             node.node.prefetch();
         }
+        let mut spares = Spares::new();
         for (n, node) in dead.iter().enumerate() {
             if let Some(ahead) = dead.get(n + AHEAD) {
                 ahead.node.prefetch();
@@ -115,8 +119,25 @@ impl<K, V> Registry<K, V> {
             // SAFETY: no live version lies in the node's interval (it was blocked by `version`
             // alone, the newest live version in it, and the next older live version is older
             // than its creation), so nobody can reach it: it is freed once, here.
-            unsafe { node.node.free::<K, V>() };
+            unsafe { node.node.recycle::<K, V>(&mut spares) };
         }
+        // Not before: dropping the entries ran user code, which may write to the map.
+        self.keep_spares(&mut spares, entries);
+    }
+
+    /// The spare allocations, for a write to make its nodes in.
+    pub(crate) fn take_spares(&self) -> Spares<K, V> {
+        std::mem::replace(&mut *lock(&self.spares), Spares::new())
+    }
+
+    /// Keeps `spares`, within their bounds for a map of `entries` entries, for the next write.
+    pub(crate) fn keep_spares(&self, spares: &mut Spares<K, V>, entries: usize) {
+        lock(&self.spares).take_from(spares, entries);
+    }
+
+    /// The bytes the spare allocations take.
+    pub(crate) fn spare_bytes(&self) -> usize {
+        lock(&self.spares).bytes()
     }
 
     /// How many versions are live, for tests.

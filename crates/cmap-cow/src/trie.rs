@@ -16,8 +16,17 @@
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
-use crate::node::{Collision, FANOUT, Inner, LEAF_MAX, LEVELS, Leaf, Node, NodePtr, index, span};
+use crate::node::{
+    Collision, FANOUT, Inner, LEAF_MAX, LEVELS, Leaf, Node, NodePtr, Spares, index, span,
+};
 use crate::reclaim::{Registry, Retired};
+
+/// How many entries ahead [`Working::insert_all`] fetches the leaf: enough to cover a memory
+/// access with the writes in between.
+const AHEAD: usize = 6;
+/// Which spare leaf the fetch for the entry [`AHEAD`] places on fetches too: the copies of the
+/// leaves in between take the spares above it (most writes at scale copy one leaf each).
+const AHEAD_SPARE: usize = AHEAD - 1;
 
 /// One published version of a map. Dropping the last reference to it lets the registry free
 /// the nodes only it kept alive.
@@ -75,6 +84,11 @@ impl<K, V> Version<K, V> {
         unsafe { lookup(self.root(), hash, key) }
     }
 
+    /// The bytes the map's spare allocations take (see [`Spares`]).
+    pub(crate) fn spare_bytes(&self) -> usize {
+        self.registry.spare_bytes()
+    }
+
     /// The bytes this version's nodes take, shared ones included.
     pub(crate) fn heap_bytes(&self) -> usize {
         fn walk<K, V>(node: NodePtr) -> usize {
@@ -115,7 +129,7 @@ impl<K, V> Version<K, V> {
 
 impl<K, V> Drop for Version<K, V> {
     fn drop(&mut self) {
-        self.registry.release(self.number);
+        self.registry.release(self.number, self.len);
     }
 }
 
@@ -128,6 +142,8 @@ pub(crate) struct Working<K, V> {
     number: u64,
     /// The published nodes this tree replaced, to be retired when it is published.
     retired: Vec<Retired>,
+    /// Memory for new nodes, taken from the registry for the time of the write.
+    spares: Spares<K, V>,
     registry: Arc<Registry<K, V>>,
 }
 
@@ -139,6 +155,7 @@ impl<K, V> Working<K, V> {
             len: base.len,
             number: base.number + 1,
             retired: Vec::new(),
+            spares: base.registry.take_spares(),
             registry: Arc::clone(&base.registry),
         }
     }
@@ -149,6 +166,7 @@ impl<K, V> Working<K, V> {
         debug_assert_eq!(base.number + 1, self.number);
         self.registry
             .publish(self.number, base.number, &self.retired);
+        self.registry.keep_spares(&mut self.spares, self.len);
         let version = Version {
             root: self.root,
             len: self.len,
@@ -172,7 +190,7 @@ impl<K, V> Working<K, V> {
     fn unlinked(&mut self, node: NodePtr) {
         if self.owns(node) {
             // SAFETY: a private node, just unlinked: nothing reaches it any more.
-            unsafe { node.free::<K, V>() }
+            unsafe { node.recycle::<K, V>(&mut self.spares) }
         } else {
             // SAFETY: alive, see `owns`.
             let created = unsafe { node.created::<K, V>() };
@@ -188,7 +206,7 @@ impl<K, V> Working<K, V> {
             let Node::Inner(inner) = (unsafe { old.get::<K, V>() }) else {
                 unreachable!("the root is an inner node")
             };
-            self.root = NodePtr::inner(inner.copy(self.number));
+            self.root = NodePtr::inner(inner.copy_in(self.spares.inner(), self.number));
             self.unlinked(old);
         }
         self.root
@@ -230,7 +248,7 @@ impl<K, V> Working<K, V> {
                 let Node::Inner(inner) = (unsafe { child.get::<K, V>() }) else {
                     unreachable!()
                 };
-                let copy = NodePtr::inner(inner.copy(self.number));
+                let copy = NodePtr::inner(inner.copy_in(self.spares.inner(), self.number));
                 // SAFETY: `parent` is owned, and not otherwise borrowed.
                 unsafe { parent.inner_mut() }.children[i] = copy;
                 self.unlinked(child);
@@ -257,7 +275,7 @@ impl<K, V> Working<K, V> {
         // SAFETY: alive (see `owns`).
         let copy = match unsafe { node.get::<K, V>() } {
             Node::Leaf(leaf) => {
-                let copy = NodePtr::leaf(leaf.copy(self.number));
+                let copy = NodePtr::leaf(leaf.copy_in(self.spares.leaf(), self.number));
                 let (start, size) = span(i, leaf.depth);
                 parent.children[start..start + size].fill(copy);
                 copy
@@ -335,9 +353,6 @@ impl<K, V> Working<K, V> {
         K: Eq + Hash + Clone,
         V: Clone,
     {
-        /// How many entries ahead the leaf is fetched: enough to cover a memory access with the
-        /// writes in between.
-        const AHEAD: usize = 6;
         let mut hashed: Vec<(u64, K, V)> =
             entries.map(|(k, v)| (hasher.hash_one(&k), k, v)).collect();
         // Stable, so entries for the same key keep their order.
@@ -352,7 +367,8 @@ impl<K, V> Working<K, V> {
         }
     }
 
-    /// Asks the processor to fetch the leaf holding `hash`, without waiting for it.
+    /// Asks the processor to fetch the leaf holding `hash`, without waiting for it, and the
+    /// memory its copy will take.
     fn prefetch(&self, hash: u64) {
         let mut node = self.root;
         for level in 0..LEVELS {
@@ -365,6 +381,9 @@ impl<K, V> Working<K, V> {
         // SAFETY: as above.
         if let Node::Leaf(leaf) = unsafe { node.get::<K, V>() } {
             leaf.prefetch(hash);
+            // The copy of that leaf will most likely go to the spare leaf as many places down
+            // the list: fetch it too, so that the copy's stores do not wait for it.
+            self.spares.prefetch_leaf(AHEAD_SPARE);
         }
     }
 
@@ -386,7 +405,7 @@ impl<K, V> Working<K, V> {
             Node::Empty => {
                 // SAFETY: as above.
                 let depth = widest_empty_block(unsafe { &*parent }, i);
-                let mut leaf = Leaf::empty(self.number, depth);
+                let mut leaf = Leaf::empty_in(self.spares.leaf(), self.number, depth);
                 leaf.push(hash, key, value);
                 let (start, size) = span(i, depth);
                 // SAFETY: as above.
@@ -451,7 +470,7 @@ impl<K, V> Working<K, V> {
             return;
         }
         if entries.len() <= LEAF_MAX {
-            let mut leaf = Leaf::empty(self.number, depth);
+            let mut leaf = Leaf::empty_in(self.spares.leaf(), self.number, depth);
             for (h, k, v) in entries.drain(..) {
                 leaf.push(h, k, v);
             }
@@ -482,7 +501,7 @@ impl<K, V> Working<K, V> {
             parent.children[start] = NodePtr::collision(Box::new(collision));
             return;
         }
-        let inner = NodePtr::inner(Inner::empty(self.number));
+        let inner = NodePtr::inner(Inner::empty_in(self.spares.inner(), self.number));
         parent.children[start] = inner;
         // SAFETY: just made, linked in this tree, not otherwise borrowed.
         self.place(unsafe { inner.inner_mut() }, 0, level + 1, 0, entries);

@@ -92,9 +92,28 @@ fn contents<S: Snapshot<Key = u64, Value = u64>>(snapshot: &S) -> Vec<(u64, u64)
     entries
 }
 
-/// What a map holds beyond its current version's nodes: its fixed parts and bookkeeping.
+/// What a map holds beyond its current version's nodes and its spare nodes: its fixed parts
+/// and bookkeeping.
 fn overhead<S>(map: &CowMap<u64, u64, S>, held: isize) -> isize {
-    held - map.node_bytes() as isize
+    held - map.node_bytes() as isize - map.spare_bytes() as isize
+}
+
+/// A leaf of `u64` entries and an inner node, in bytes.
+const LEAF: usize = 560;
+const INNER: usize = 2056;
+
+/// Checks the documented bound on the freed nodes a map of `len` entries keeps for later
+/// writes: one leaf per 16 entries and one inner node per 256, plus one of each, and lists of
+/// them of at most twice as many words.
+fn assert_spares_bounded<S: std::hash::BuildHasher + Send + Sync>(map: &CowMap<u64, u64, S>) {
+    let len = map.len();
+    let (leaves, inners) = (len / 16 + 1, len / 256 + 1);
+    let bound = leaves * LEAF + inners * INNER + 2 * (leaves + inners) * size_of::<usize>();
+    assert!(
+        map.spare_bytes() <= bound,
+        "a map of {len} entries keeps {} bytes of spare nodes, more than {bound}",
+        map.spare_bytes()
+    );
 }
 
 /// Any node is bigger than this: a leaf of `u64` entries takes 560 bytes, an inner node 2,056.
@@ -121,6 +140,7 @@ where
         entries.len() > 500,
         "the churn left too few entries to mean anything"
     );
+    assert_spares_bounded(&churned);
     let (fresh, fresh_bytes) = bytes_held(|| {
         let map = CowMap::<u64, u64, S>::with_capacity_and_hasher(0, hasher);
         for &(k, v) in &entries {
@@ -164,10 +184,12 @@ fn a_snapshot_holds_only_what_later_writes_replaced() {
     warm_up();
     let map: CowMap<u64, u64> = (0..10_000).map(|k| (k, k)).collect();
     let before = net_bytes();
+    let spares_before = map.spare_bytes() as isize;
     let snapshot = map.snapshot();
     assert!(net_bytes() - before <= 0, "taking a snapshot allocated");
     map.insert(0, 1);
-    let one_path = net_bytes() - before;
+    // What the write allocated, and what it took from the map's spare nodes.
+    let one_path = net_bytes() - before + spares_before - map.spare_bytes() as isize;
     // At 10,000 entries one write replaces one path: the root, one inner node (2,056 bytes
     // each), and a leaf (560 bytes), plus a few bytes of bookkeeping.
     assert!(
@@ -177,10 +199,11 @@ fn a_snapshot_holds_only_what_later_writes_replaced() {
     drop(snapshot);
     map.insert(0, 0);
     assert_eq!(
-        net_bytes(),
-        before,
-        "the old path was not freed with its last snapshot"
+        net_bytes() - map.spare_bytes() as isize,
+        before - spares_before,
+        "the old path was not freed (or kept as spare nodes) with its last snapshot"
     );
+    assert_spares_bounded(&map);
 }
 
 #[test]
@@ -276,6 +299,7 @@ fn a_map_that_shrinks_gives_its_memory_back() {
         }
         fresh
     });
+    assert_spares_bounded(&map);
     let (shrunk, built) = (map.node_bytes(), fresh.node_bytes());
     assert!(
         shrunk <= 2 * built,
