@@ -64,22 +64,26 @@ pub(crate) fn span(i: usize, depth: u8) -> (usize, usize) {
 /// Asks the processor to bring the line at `p` into its caches. Only a hint: it never faults.
 #[inline(always)]
 pub(crate) fn prefetch<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch has no effect on memory and does not fault, whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
+    prefetch_as::<false, T>(p);
 }
 
-/// Asks the processor to bring the line at `p` into its caches, to be written. Only a hint.
+/// [`prefetch`], for a line about to be written: fetched exclusive, so the stores do not wait.
 #[inline(always)]
 pub(crate) fn prefetch_write<T>(p: *const T) {
+    prefetch_as::<true, T>(p);
+}
+
+#[inline(always)]
+fn prefetch_as<const WRITE: bool, T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch has no effect on memory and does not fault, whatever the address.
     unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_ET0 }>(p.cast());
+        use std::arch::x86_64::{_MM_HINT_ET0, _MM_HINT_T0, _mm_prefetch};
+        if WRITE {
+            _mm_prefetch::<_MM_HINT_ET0>(p.cast());
+        } else {
+            _mm_prefetch::<_MM_HINT_T0>(p.cast());
+        }
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
