@@ -118,7 +118,7 @@
 //! At 2^20 `u64` keys, from `cargo bench -p cmap-benches --bench cow -- cow_targets`, which
 //! measures every comparison side by side in each of 11 rounds (this 2-core machine is shared,
 //! and separate runs of one map differ by 2x: `hashbrown`'s get alone took 24 to 140 ns), run
-//! three times; each cell is the median of 11 rounds, for each of the three runs:
+//! four times before the spare nodes (below) were added; each cell is the median of 11 rounds:
 //!
 //! | figure | target | runs 1 / 2 / 3 / 4 |
 //! | --- | --- | --- |
@@ -128,6 +128,10 @@
 //! | median single insert of an absent key | < 2 µs | 1.27 / 1.27 / 1.13 / 1.08 µs (timed one by one, clock reads included) |
 //! | 10K scattered overwrites, one batch of `insert`s, against one by one | >= 5x | 1.92x / 1.89x / 1.77x / 1.90x |
 //! | the same with one `insert_all` | >= 5x | 2.90x / 3.16x / 3.02x / 3.01x |
+//!
+//! Two later runs with the spare nodes, alternated with runs without them, gave 0.46x / 0.48x
+//! for `get`, 1.09x / 1.10x at two threads, 1.06 / 1.08 µs for an insert, and 2.14x / 2.07x and
+//! 3.83x / 3.84x for the batches (1.93x / 1.87x and 3.10x / 2.98x without).
 //!
 //! Runs 2 to 4 alternated with runs of the build before the lookup's last change (below), which
 //! gave 0.40x / 0.42x / 0.36x for `get`, 0.53x / 0.59x / 0.48x through a snapshot, 1.01x /
@@ -145,8 +149,8 @@
 //! get through the map went from 1.39x the time of one through a snapshot (median of 11 rounds)
 //! to 1.24-1.33x in three runs.
 //!
-//! `snapshot()` takes 43 ns (`-- cow_take_snapshot`), and a map holds 37.7 bytes per entry (its spare nodes included)
-//! against the locked map's 34.0 (`-- memory_per_entry`). At 2^16 keys, where the writes of a
+//! `snapshot()` takes 43 ns (`-- cow_take_snapshot`), and a map holds 37.7 bytes per entry, its
+//! spare nodes included, against the locked map's 34.0 (`-- memory_per_entry`). At 2^16 keys, where the writes of a
 //! batch share leaves, 10K overwrites take 1.2 ms in one batch and 5.9 ms one by one (4.8x;
 //! `-- cow_batch_10k/65536`).
 //!
