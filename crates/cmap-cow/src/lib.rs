@@ -189,8 +189,8 @@
 //!   ahead, about 3.8x. A batch of 10K scattered writes frees 10K leaves when the version before
 //!   it dies and the next makes 10K new ones, which glibc's allocator served slowly (about a
 //!   third of `insert_all`'s time in a profile: splitting and merging free chunks). So the map
-//!   keeps freed leaves and inner nodes as spares for its next nodes, at most one leaf per 16
-//!   entries and one inner node per 256 and 4 MiB of each ([`CowMap::spare_bytes`]), and
+//!   keeps freed leaves and inner nodes as spares for its next nodes, at most one leaf per 64
+//!   entries and one inner node per 2,048 and 4 MiB of each ([`CowMap::spare_bytes`]), and
 //!   `insert_all` also fetches, for writing, the spare its copy a few entries on will take. In two
 //!   `cow_targets` runs alternated with runs without them: one batch of `insert`s 1.93x / 1.87x
 //!   before, 2.14x / 2.07x with; `insert_all` 3.10x / 2.98x before, 3.83x / 3.84x with; single

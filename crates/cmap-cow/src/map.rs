@@ -51,8 +51,8 @@ impl<K: Send + Sync, V: Send + Sync, S> CowMap<K, V, S> {
         self.current.load().heap_bytes()
     }
 
-    /// The bytes of freed nodes the map keeps to make its next nodes in: at most one leaf per 16
-    /// entries and one inner node per 256 (and 4 MiB of each kind). A large batch of scattered
+    /// The bytes of freed nodes the map keeps to make its next nodes in: at most one leaf per 64
+    /// entries and one inner node per 2,048 (and 4 MiB of each kind). A large batch of scattered
     /// writes frees thousands of nodes when the version it replaced dies, and the next one makes
     /// as many. Not part of [`node_bytes`](Self::node_bytes).
     pub fn spare_bytes(&self) -> usize {

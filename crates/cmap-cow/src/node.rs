@@ -277,7 +277,8 @@ impl NodePtr {
 
 impl NodePtr {
     /// Drops the node's entries and keeps its allocation in `spares` for a later node of its
-    /// kind (or frees it, if `spares` is full), but not its children.
+    /// kind (a collision node is freed), but not its children. `spares` is bounded later, when
+    /// it is merged into the map's (see [`Spares::take_from`]).
     ///
     /// # Safety
     ///
@@ -313,11 +314,13 @@ impl NodePtr {
 /// the next batch allocates as many again, which the system allocator serves slowly (it splits
 /// and merges free chunks of that size).
 ///
-/// **Invariant: spares are bounded by the map's size**: at most one leaf per 16 entries and one
-/// inner node per 256 (plus one of each), and at most [`Spares::BYTES`] per kind (and lists of
-/// them of at most twice as many words), counted for
-/// the number of entries of the version whose write or death gave them back. A map's own
-/// nodes hold 16 entries per leaf or fewer on average, so the spares stay a fraction of it.
+/// **Invariant: spares are bounded by the map's size**: at most one leaf per 64 entries and one
+/// inner node per 2,048 (plus one of each), and at most [`Spares::BYTES`] per kind (and lists
+/// of them of at most twice as many words), counted for the number of entries of the version
+/// whose write or death gave them back. A map of many entries has a leaf per 24 entries or
+/// fewer (about 16 on average) and an inner node per 4,096 entries or fewer, so its spares
+/// stay under about a third of its own nodes. Within one write, or one version's death, the list may grow past the bound; it is
+/// cut back when merged into the map's.
 #[allow(
     clippy::vec_box,
     reason = "each box is a node's own allocation, handed out whole to make a node in"
@@ -341,8 +344,8 @@ impl<K, V> Spares<K, V> {
     /// How many spare leaves and inner nodes a map of `entries` entries keeps at most.
     pub(crate) fn bounds(entries: usize) -> (usize, usize) {
         (
-            (entries / 16 + 1).min((Self::BYTES / size_of::<Leaf<K, V>>()).max(1)),
-            (entries / 256 + 1).min(Self::BYTES / size_of::<Inner>()),
+            (entries / 64 + 1).min((Self::BYTES / size_of::<Leaf<K, V>>()).max(1)),
+            (entries / 2048 + 1).min(Self::BYTES / size_of::<Inner>()),
         )
     }
 

@@ -103,11 +103,11 @@ const LEAF: usize = 560;
 const INNER: usize = 2056;
 
 /// Checks the documented bound on the freed nodes a map of `len` entries keeps for later
-/// writes: one leaf per 16 entries and one inner node per 256, plus one of each, and lists of
+/// writes: one leaf per 64 entries and one inner node per 2,048, plus one of each, and lists of
 /// them of at most twice as many words.
 fn assert_spares_bounded<S: std::hash::BuildHasher + Send + Sync>(map: &CowMap<u64, u64, S>) {
     let len = map.len();
-    let (leaves, inners) = (len / 16 + 1, len / 256 + 1);
+    let (leaves, inners) = (len / 64 + 1, len / 2048 + 1);
     let bound = leaves * LEAF + inners * INNER + 2 * (leaves + inners) * size_of::<usize>();
     assert!(
         map.spare_bytes() <= bound,
