@@ -226,7 +226,8 @@ impl<T: Send + Sync> Published<T> {
         let (in_progress, outer) = InProgress::enter();
         let latest = self.latest.load(Ordering::Acquire);
         let memo = READS.with(|r| r.memo(self.way()));
-        // Both words compared at once, with one branch.
+        // Both words tested in one expression: it compiles to two compare-and-branch pairs,
+        // where `&&` kept one comparison's result in a flag.
         let differ = (memo.map ^ self.id) | (memo.version.addr() ^ latest.addr()) as u64;
         let (version, nested) = if differ == 0 {
             // SAFETY: `latest` always holds a version's address, never null.

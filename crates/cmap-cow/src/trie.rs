@@ -727,26 +727,29 @@ unsafe fn lookup<'a, K: Eq + 'a, V: 'a>(root: &'a Inner, hash: u64, key: &K) -> 
         // SAFETY: as above, and made with these types, as everything below `root`.
         } else if let Some(leaf) = unsafe { child.as_leaf::<K, V>() } {
             return leaf.get(hash, key);
+        } else if child.is_empty() {
+            // A miss may end here: tested inline, not in the cold call below.
+            return None;
         } else {
             // SAFETY: as above.
-            return unsafe { collision_or_empty(child, key) };
+            return unsafe { collision(child, key) };
         }
     }
     unreachable!("eight levels use the whole hash")
 }
 
-/// The rest of [`lookup`]: a bottom node that is not a leaf.
+/// The rest of [`lookup`]: a collision node, which only a hash function that collides on
+/// purpose makes.
 ///
 /// # Safety
 ///
 /// As for [`lookup`], for `node`.
 #[cold]
-unsafe fn collision_or_empty<'a, K: Eq + 'a, V: 'a>(node: NodePtr, key: &K) -> Option<&'a V> {
+unsafe fn collision<'a, K: Eq + 'a, V: 'a>(node: NodePtr, key: &K) -> Option<&'a V> {
     // SAFETY: forwarded to the caller.
     match unsafe { node.get::<K, V>() } {
         Node::Collision(c) => c.entries.iter().find(|e| e.0 == *key).map(|e| &e.1),
-        Node::Empty => None,
-        Node::Inner(_) | Node::Leaf(_) => unreachable!("tested by the caller"),
+        Node::Empty | Node::Inner(_) | Node::Leaf(_) => unreachable!("tested by the caller"),
     }
 }
 
