@@ -353,14 +353,11 @@ impl<K, V> Working<K, V> {
         K: Eq + Hash + Clone,
         V: Clone,
     {
-        let mut hashed: Vec<(u64, K, V)> =
-            entries.map(|(k, v)| (hasher.hash_one(&k), k, v)).collect();
-        // Stable, so entries for the same key keep their order.
-        hashed.sort_by_key(|e| e.0);
-        let mut rest = hashed.into_iter();
-        while let Some((hash, key, value)) = rest.next() {
+        let hashed: Vec<(u64, (K, V))> = entries.map(|e| (hasher.hash_one(&e.0), e)).collect();
+        let mut rest = by_top_bits(hashed).into_iter();
+        while let Some(Some((hash, (key, value)))) = rest.next() {
             // The entries not yet taken are still in view: fetch for the one `AHEAD` places on.
-            if let Some(ahead) = rest.as_slice().get(AHEAD - 1) {
+            if let Some(Some(ahead)) = rest.as_slice().get(AHEAD - 1) {
                 self.prefetch(ahead.0);
             }
             self.insert_hashed(hasher, hash, key, value);
@@ -753,6 +750,37 @@ unsafe fn collision<'a, K: Eq + 'a, V: 'a>(node: NodePtr, key: &K) -> Option<&'a
     }
 }
 
+/// `entries` in the order of the top bits of their hashes, the order in which a walk of the trie
+/// meets their leaves, and, among equal top bits, in their order in `entries` (so that of two
+/// entries for one key the later is still applied last). Every element is `Some`.
+///
+/// A counting sort on as many top bits as `entries` has elements (up to 16): one pass to count,
+/// one to place, rather than a comparison sort's `log n` passes. Entries it leaves unordered
+/// share their top bits, and so their leaf or a few neighbouring ones.
+fn by_top_bits<T>(entries: Vec<(u64, T)>) -> Vec<Option<(u64, T)>> {
+    let n = entries.len();
+    let bits = (usize::BITS - n.saturating_sub(1).leading_zeros()).clamp(1, 16);
+    let bucket = |hash: u64| (hash >> (64 - bits)) as usize;
+    // `next[b]`: where the next entry of bucket `b` goes.
+    let mut next = vec![0usize; 1 << bits];
+    for (hash, _) in &entries {
+        next[bucket(*hash)] += 1;
+    }
+    let mut start = 0;
+    for slot in &mut next {
+        let count = *slot;
+        *slot = start;
+        start += count;
+    }
+    let mut sorted: Vec<Option<(u64, T)>> = std::iter::repeat_with(|| None).take(n).collect();
+    for entry in entries {
+        let at = &mut next[bucket(entry.0)];
+        sorted[*at] = Some(entry);
+        *at += 1;
+    }
+    sorted
+}
+
 /// The depth of the widest aligned block around empty slot `i` of `node` whose slots are all
 /// empty: a leaf made there covers it all, so later keys in the block join it.
 fn widest_empty_block(node: &Inner, i: usize) -> u8 {
@@ -801,6 +829,33 @@ mod tests {
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
     use super::*;
+
+    proptest::proptest! {
+        /// `by_top_bits` keeps every entry once, orders them by the top bits it sorts on, and
+        /// keeps the input order among equal top bits: so of two entries for one key (one
+        /// hash), the later still comes later.
+        #[test]
+        fn by_top_bits_is_a_stable_sort_on_top_bits(
+            hashes in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..600),
+            repeats in proptest::collection::vec(0usize..600, 0..50),
+        ) {
+            // Some hashes repeated, as a batch writing one key twice makes them.
+            let mut hashes = hashes;
+            for r in repeats {
+                if let Some(&h) = hashes.get(r) {
+                    hashes.push(h);
+                }
+            }
+            let n = hashes.len();
+            let bits = (usize::BITS - n.saturating_sub(1).leading_zeros()).clamp(1, 16);
+            let entries: Vec<(u64, usize)> = hashes.iter().copied().zip(0..).collect();
+            let sorted: Vec<(u64, usize)> =
+                by_top_bits(entries.clone()).into_iter().map(|e| e.expect("filled")).collect();
+            let mut expected = entries;
+            expected.sort_by_key(|e| e.0 >> (64 - bits));
+            proptest::prop_assert_eq!(sorted, expected);
+        }
+    }
 
     /// Hashes a `u64` key to `map(key)`, so a test chooses where each key goes.
     #[derive(Clone, Copy)]
