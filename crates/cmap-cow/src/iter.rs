@@ -3,7 +3,7 @@
 use std::iter::FusedIterator;
 use std::slice;
 
-use crate::node::{FANOUT, Inner, LEAF_SLOTS, LEVELS, Leaf, Node, span};
+use crate::node::{FANOUT, Inner, LEVELS, Leaf, Node, span};
 
 /// An iterator over the entries of a [`CowSnapshot`](crate::CowSnapshot), in the trie's order:
 /// by the keys' hashes, top bits first, and within a leaf in the order of its slots.
@@ -16,8 +16,8 @@ pub struct Iter<'a, K, V> {
     /// slots to visit.
     path: [(Option<&'a Inner>, usize); LEVELS],
     depth: usize,
-    /// The leaf being walked, and its next slot.
-    leaf: Option<(&'a Leaf<K, V>, usize)>,
+    /// The leaf being walked, and a mask of its full slots not yet visited.
+    leaf: Option<(&'a Leaf<K, V>, u32)>,
     /// The rest of the collision node being walked, if any.
     collision: slice::Iter<'a, (K, V)>,
     remaining: usize,
@@ -42,14 +42,13 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some((leaf, slot)) = &mut self.leaf {
-                while *slot < LEAF_SLOTS {
-                    let entry = leaf.entry(*slot);
-                    *slot += 1;
-                    if let Some((k, v)) = entry {
-                        self.remaining -= 1;
-                        return Some((k, v));
-                    }
+            if let Some((leaf, full)) = &mut self.leaf {
+                if *full != 0 {
+                    let i = full.trailing_zeros() as usize;
+                    *full &= *full - 1;
+                    let (k, v) = leaf.entry(i).expect("the slot is full");
+                    self.remaining -= 1;
+                    return Some((k, v));
                 }
                 self.leaf = None;
             }
@@ -75,7 +74,7 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
                     // Every slot of the leaf's block points to it: skip them all.
                     let (start, size) = span(i, leaf.depth);
                     *next = start + size;
-                    self.leaf = Some((leaf, 0));
+                    self.leaf = Some((leaf, leaf.full_slots()));
                 }
                 Node::Collision(c) => {
                     *next += 1;

@@ -571,16 +571,20 @@ impl<K, V> Leaf<K, V> {
 
     /// The entries with their tags, each once: what [`put`](Self::put) takes to move them.
     pub(crate) fn tagged_entries(&self) -> impl Iterator<Item = (u8, &(K, V))> {
-        (0..LEAF_SLOTS).filter_map(|i| self.entry(i).map(|e| (self.tags[i], e)))
+        self.full_indices().map(|i| {
+            // SAFETY: a non-zero tag marks an initialized slot.
+            (self.tags[i], unsafe { self.slots[i].assume_init_ref() })
+        })
     }
 
     /// Adds an entry whose key is not here, under its tag; there must be a free slot.
     pub(crate) fn put(&mut self, tag: u8, entry: (K, V)) {
         assert!(self.len() < LEAF_SLOTS, "a leaf is full");
-        let mut i = home(tag);
-        while self.tags[i] != 0 {
-            i = (i + 1) % LEAF_SLOTS;
-        }
+        // The first empty slot from the home slot on, wrapping: bit `j` of `empty` stands for
+        // slot `home + j`.
+        let home = home(tag);
+        let empty = !self.full_slots().rotate_right(home as u32);
+        let i = (home + empty.trailing_zeros() as usize) % LEAF_SLOTS;
         self.slots[i].write(entry);
         self.tags[i] = tag;
         self.len += 1;
@@ -625,14 +629,43 @@ impl<K, V> Leaf<K, V> {
         V: Clone,
     {
         let mut copy = Leaf::empty_in(memory, created, self.depth);
-        for i in 0..LEAF_SLOTS {
-            if let Some(entry) = self.entry(i) {
-                copy.slots[i].write(entry.clone());
-                copy.tags[i] = self.tags[i];
-                copy.len += 1;
-            }
+        // Over the full slots only: a test of every slot's tag would be a branch the processor
+        // guesses wrong about as often as right.
+        for i in self.full_indices() {
+            // SAFETY: a non-zero tag marks an initialized slot.
+            let entry = unsafe { self.slots[i].assume_init_ref() };
+            copy.slots[i].write(entry.clone());
+            copy.tags[i] = self.tags[i];
+            copy.len += 1;
         }
         copy
+    }
+
+    /// A mask of the full slots: bit `i` for slot `i`.
+    #[inline]
+    pub(crate) fn full_slots(&self) -> u32 {
+        const _: () = assert!(LEAF_SLOTS == 32, "one bit per slot in a u32");
+        // A full slot's tag has its top bit set and an empty one's is 0 (see `tag`): gather the
+        // tags' top bits, eight at a time (the multiplication moves bit 7 of byte `j` to bit
+        // `56 + j`, with no carries between them).
+        let mut mask = 0;
+        for (n, tags) in self.tags.chunks_exact(8).enumerate() {
+            let word = u64::from_le_bytes(tags.try_into().expect("eight tags"));
+            let top = (word & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
+            mask |= (top as u32) << (8 * n);
+        }
+        mask
+    }
+
+    /// The indices of the full slots, in order.
+    #[inline]
+    pub(crate) fn full_indices(&self) -> impl Iterator<Item = usize> + use<K, V> {
+        let mut full = self.full_slots();
+        std::iter::from_fn(move || {
+            let i = (full != 0).then(|| full.trailing_zeros() as usize)?;
+            full &= full - 1;
+            Some(i)
+        })
     }
 
     /// The entries, each once.
@@ -643,14 +676,12 @@ impl<K, V> Leaf<K, V> {
     /// Moves every entry out, leaving the leaf empty.
     pub(crate) fn drain(&mut self) -> Vec<(K, V)> {
         let mut entries = Vec::with_capacity(self.len());
-        for i in 0..LEAF_SLOTS {
-            if self.tags[i] != 0 {
-                self.tags[i] = 0;
-                self.len -= 1;
-                // SAFETY: the slot was initialized (its tag was non-zero) and its tag is now
-                // cleared, so it is read out exactly once.
-                entries.push(unsafe { self.slots[i].assume_init_read() });
-            }
+        for i in self.full_indices() {
+            self.tags[i] = 0;
+            self.len -= 1;
+            // SAFETY: the slot was initialized (its tag was non-zero) and its tag is now
+            // cleared, so it is read out exactly once.
+            entries.push(unsafe { self.slots[i].assume_init_read() });
         }
         entries
     }
@@ -658,11 +689,9 @@ impl<K, V> Leaf<K, V> {
 
 impl<K, V> Drop for Leaf<K, V> {
     fn drop(&mut self) {
-        for i in 0..LEAF_SLOTS {
-            if self.tags[i] != 0 {
-                // SAFETY: a non-zero tag marks an initialized slot, dropped once here.
-                unsafe { self.slots[i].assume_init_drop() };
-            }
+        for i in self.full_indices() {
+            // SAFETY: a non-zero tag marks an initialized slot, dropped once here.
+            unsafe { self.slots[i].assume_init_drop() };
         }
     }
 }
@@ -674,8 +703,18 @@ pub(crate) struct Collision<K, V> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The crate's property tests' settings: under Miri, fewer cases and no failure file
+    /// (Miri isolates the file system).
+    pub(crate) fn proptest_config() -> proptest::prelude::ProptestConfig {
+        proptest::prelude::ProptestConfig {
+            cases: if cfg!(miri) { 8 } else { 256 },
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        }
+    }
 
     /// Hashes whose tags all share one home slot, so every probe runs into the others.
     fn crowded(i: u64) -> u64 {
@@ -710,6 +749,38 @@ mod tests {
         drained.sort();
         assert_eq!(drained.len(), LEAF_MAX - LEAF_MAX.div_ceil(3));
         assert_eq!(leaf.len(), 0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest_config())]
+        /// `full_slots` has a bit for exactly the slots holding an entry, and a copy holds the
+        /// same entries in the same slots, whichever slots those are.
+        #[test]
+        fn full_slots_and_copies_match_the_tags(
+            hashes in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..=LEAF_MAX),
+            removed in proptest::collection::vec(proptest::prelude::any::<bool>(), LEAF_MAX),
+        ) {
+            let mut leaf = Leaf::<u64, String>::empty_in(Box::new_uninit(), 1, 8);
+            for (key, &hash) in (0u64..).zip(&hashes) {
+                leaf.push(hash, key, key.to_string());
+            }
+            for (key, &hash) in (0u64..).zip(&hashes) {
+                if removed[key as usize] {
+                    let slot = leaf.find(hash, &key).expect("pushed");
+                    leaf.take(slot);
+                }
+            }
+            let naive = (0..LEAF_SLOTS)
+                .filter(|&i| leaf.entry(i).is_some())
+                .fold(0u32, |mask, i| mask | 1 << i);
+            proptest::prop_assert_eq!(leaf.full_slots(), naive);
+            let copy = leaf.copy_in(Box::new_uninit(), 2);
+            proptest::prop_assert_eq!(copy.len(), leaf.len());
+            proptest::prop_assert_eq!(copy.tags, leaf.tags);
+            for i in 0..LEAF_SLOTS {
+                proptest::prop_assert_eq!(copy.entry(i), leaf.entry(i));
+            }
+        }
     }
 
     #[test]

@@ -831,6 +831,7 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        #![proptest_config(crate::node::tests::proptest_config())]
         /// `by_top_bits` keeps every entry once, orders them by the top bits it sorts on, and
         /// keeps the input order among equal top bits: so of two entries for one key (one
         /// hash), the later still comes later.
