@@ -689,6 +689,11 @@ impl<K, V> Leaf<K, V> {
 
 impl<K, V> Drop for Leaf<K, V> {
     fn drop(&mut self) {
+        // Without this test the mask would still be computed, reading the tags of a leaf that
+        // is usually cold by then, only to drop nothing.
+        if !std::mem::needs_drop::<(K, V)>() {
+            return;
+        }
         for i in self.full_indices() {
             // SAFETY: a non-zero tag marks an initialized slot, dropped once here.
             unsafe { self.slots[i].assume_init_drop() };
