@@ -77,9 +77,10 @@
 //! - **Batches** copy each node on their paths once, at its first write, and edit their own copy
 //!   in place after that, then publish once. How much that saves depends on how many of the
 //!   batch's writes share nodes: writes scattered over a large map still copy one leaf each.
-//!   [`BatchWriter::insert_all`](cmap_core::BatchWriter::insert_all) sorts its entries by hash
-//!   (stably: of two entries for one key, the later wins), so writes that share nodes come
-//!   together, and fetches the leaves of the next entries while it writes.
+//!   [`BatchWriter::insert_all`](cmap_core::BatchWriter::insert_all) orders its entries by the
+//!   top bits of their hashes (a counting sort, stable: of two entries for one key, the later
+//!   wins), so writes that share nodes come together, and fetches the leaves of the next entries
+//!   while it writes.
 //! - **Snapshots**: one atomic load and two reference-count increments. A live snapshot keeps
 //!   alive only the nodes that later writes replaced.
 //! - **What a reader's cache keeps alive**: each thread that has read the map holds the version
@@ -117,39 +118,37 @@
 //!
 //! At 2^20 `u64` keys, from `cargo bench -p cmap-benches --bench cow -- cow_targets`, which
 //! measures every comparison side by side in each of 11 rounds (this 2-core machine is shared,
-//! and separate runs of one map differ by 2x: `hashbrown`'s get alone took 24 to 140 ns), run
-//! four times before the spare nodes (below) were added; each cell is the median of 11 rounds:
+//! and separate runs of one map differ by 2x: `hashbrown`'s get alone took 24 to 140 ns). Two
+//! runs of this build, alternated with two of the build before the leaf mask and the counting
+//! sort (below); each cell is the median of 11 rounds:
 //!
-//! | figure | target | runs 1 / 2 / 3 / 4 |
-//! | --- | --- | --- |
-//! | `get`, throughput against `hashbrown`'s | >= 0.5x | 0.52x / 0.51x / 0.50x / 0.47x |
-//! | the same through a snapshot (no per-thread cache) | | 0.79x / 0.79x / 0.79x / 0.67x |
-//! | reads at two threads, against the sharded map's | >= 1.3x | 1.13x / 1.02x / 0.96x / 1.11x |
-//! | median single insert of an absent key | < 2 µs | 1.27 / 1.27 / 1.13 / 1.08 µs (timed one by one, clock reads included) |
-//! | 10K scattered overwrites, one batch of `insert`s, against one by one | >= 5x | 1.92x / 1.89x / 1.77x / 1.90x |
-//! | the same with one `insert_all` | >= 5x | 2.90x / 3.16x / 3.02x / 3.01x |
+//! | figure | target | this build, runs 1 / 2 | before, runs 1 / 2 |
+//! | --- | --- | --- | --- |
+//! | `get`, throughput against `hashbrown`'s | >= 0.5x | 0.47x / 0.50x | 0.48x / 0.47x |
+//! | the same through a snapshot (no per-thread cache) | | 0.62x / 0.71x | 0.64x / 0.62x |
+//! | reads at two threads, against the sharded map's | >= 1.3x | 1.12x / 1.05x | 1.09x / 1.48x |
+//! | median single insert of an absent key | < 2 µs | 0.99 / 1.14 µs | 1.05 / 0.98 µs |
+//! | 10K scattered overwrites, one batch of `insert`s, against one by one | >= 5x | 2.49x / 2.21x | 2.01x / 2.19x |
+//! | the same with one `insert_all` | >= 5x | 5.54x / 5.36x | 3.71x / 3.73x |
 //!
-//! Two later runs with the spare nodes (under a looser bound than today's, see "Where the time
-//! goes"), alternated with runs without them, gave 0.46x / 0.48x for `get`, 1.09x / 1.10x at
-//! two threads, 1.06 / 1.08 µs for an insert, and 2.14x / 2.07x and 3.83x / 3.84x for the
-//! batches (1.93x / 1.87x and 3.10x / 2.98x without). One run with today's bound: 0.48x,
-//! 1.10x, 1.06 µs, 2.05x and 3.50x.
+//! (Single inserts are timed one by one, clock reads included.) In run 1 of this build, 10K
+//! overwrites took 8.9-11.4 ms one by one, 3.2-4.9 ms as one batch of `insert`s and 1.35-1.96
+//! ms through `insert_all`. Not met: `get` is at the bound, not clearly over it, and reads at
+//! two threads are not 1.3x the sharded map's; one batch of `insert`s is not 5x (each of its
+//! scattered writes waits for its own leaf, in the order given). Of those, the two-thread ratio
+//! moves most from run to run: earlier runs of older builds, spread over a day, gave per-run
+//! medians of 0.93-1.43x, in two groups: the sharded map's reads took 80-100 ns in some runs and
+//! 140-155 ns in others, this map's 90-120 ns in both. The sharded map's readers write their
+//! shard's lock word, and what moving that cache line between the two threads costs probably
+//! depends on where the host puts the two virtual cores (a guess: a two-thread ping-pong took
+//! 50-60 ns at some times and 90-130 ns at others, but did not follow the ratio round by round).
 //!
-//! Runs 2 to 4 alternated with runs of the build before the lookup's last change (below), which
-//! gave 0.40x / 0.42x / 0.36x for `get`, 0.53x / 0.59x / 0.48x through a snapshot, 1.01x /
-//! 1.01x / 1.08x at two threads, and the same batch figures. Earlier runs of that build, spread
-//! over a day, gave per-run medians of 0.36-0.45x for `get`, 0.98-1.12 µs for an insert,
-//! 1.84-2.31x and 2.79-3.50x for the batches, and 0.93-1.43x at two threads, where the runs
-//! fall in two groups: the sharded map's reads took 80-100 ns in some runs and 140-155 ns in
-//! others, this map's 90-120 ns in both. The sharded map's readers write their shard's lock
-//! word, and what moving that cache line between the two threads costs probably depends on where
-//! the host puts the two virtual cores (a guess: a two-thread ping-pong took 50-60 ns at some
-//! times and 90-130 ns at others, but did not follow the ratio round by round).
-//!
-//! The read path through `latest` and a thread-local memo (above) replaced one that found the
-//! thread's cache through `ThreadLocal` on every read and compared a count of publications: a
-//! get through the map went from 1.39x the time of one through a snapshot (median of 11 rounds)
-//! to 1.24-1.33x in three runs.
+//! Earlier steps, each measured the same way against the build before it: the lookup's tag bits
+//! per node kind (below) took `get` from 0.36-0.42x to 0.47-0.51x; the read path through
+//! `latest` and a thread-local memo (above), which replaced one that found the thread's cache
+//! through `ThreadLocal` on every read, took a get through the map from 1.39x the time of one
+//! through a snapshot to 1.24-1.33x; spare nodes took one batch of `insert`s from about 1.9x to
+//! 2.1x and `insert_all` from about 3.0x to 3.5-3.8x.
 //!
 //! `snapshot()` takes 43 ns (`-- cow_take_snapshot`), and a map holds 37.7 bytes per entry, its
 //! spare nodes included, against the locked map's 34.0 (`-- memory_per_entry`). At 2^16 keys, where the writes of a
@@ -167,9 +166,11 @@
 //! - A `get` at this size makes two dependent loads that miss the L2 cache: a child pointer in
 //!   one of the 256 inner nodes below the root (512 KB in all, which the leaves' traffic keeps
 //!   pushing out of L2), then the leaf, whose tag byte and slot the processor fetches together. A
-//!   `hashbrown` lookup has one such step fewer (its control bytes, then its bucket). A vector
-//!   compare of the leaf's tags, and a prefetch of the key's home slot before its tag is read,
-//!   measured no faster. What a read does besides the loads counts: with iterations this short,
+//!   `hashbrown` lookup has one such step fewer (its control bytes, then its bucket). Comparing
+//!   all 32 tags at once (SSE2) and then the keys of the slots that match measured slower: 0.29x
+//!   of `hashbrown`, and 0.40-0.44x with the home slot prefetched first, against 0.46-0.57x in
+//!   alternated runs. The slot's address then waits for the tags, where a probe, guessing that
+//!   the key sits in its home slot, has the processor fetch tag and slot at once. What a read does besides the loads counts: with iterations this short,
 //!   fewer instructions per get let the processor overlap more gets' cache misses (a reading of
 //!   the figures, not measured). Counted by callgrind (`examples/reads.rs` says how; its
 //!   hasher's seed fixes the trie's shape), a get through a snapshot costs 51 instructions and
@@ -187,19 +188,29 @@
 //! - A write at this size also waits for its leaf, then copies it (560 bytes) into new memory,
 //!   and frees what the version it replaced held alone. A batch saves the copies of the two inner
 //!   nodes on each path and the publications, not the leaf's copy or its miss, so scattered
-//!   overwrites gain about 2x; `insert_all`, which sorts its entries by hash and fetches leaves
-//!   ahead, about 3.8x. A batch of 10K scattered writes frees 10K leaves when the version before
-//!   it dies and the next makes 10K new ones, which glibc's allocator served slowly (about a
-//!   third of `insert_all`'s time in a profile: splitting and merging free chunks). So the map
-//!   keeps freed leaves and inner nodes as spares for its next nodes, at most one leaf per 64
-//!   entries and one inner node per 2,048 and 4 MiB of each ([`CowMap::spare_bytes`]), and
-//!   `insert_all` also fetches, for writing, the spare its copy a few entries on will take. In two
-//!   `cow_targets` runs alternated with runs without them: one batch of `insert`s 1.93x / 1.87x
-//!   before, 2.14x / 2.07x with; `insert_all` 3.10x / 2.98x before, 3.83x / 3.84x with; single
-//!   inserts unchanged (median 1.19 / 1.10 µs before, 1.06 / 1.08 µs with). Those runs kept a
-//!   leaf per 16 entries and an inner node per 256; with today's tighter bound, one run
-//!   alternated with that build gave 2.05x against 2.16x and 3.50x against 3.79x. Not 5x: each
-//!   scattered write still copies a leaf of its own, which a batch cannot share.
+//!   overwrites through `insert` gain about 2x; `insert_all`, which orders its entries by hash
+//!   and fetches leaves ahead, gains over 5x. Three changes took it there, each found in a
+//!   `perf` profile of 10K scattered overwrites and measured with a standalone program (11
+//!   rounds, builds alternated three times):
+//!   1. Spare nodes. A batch of 10K scattered writes frees 10K leaves when the version before it
+//!      dies and the next makes 10K new ones, which glibc's allocator served slowly (about a
+//!      third of `insert_all`'s time: splitting and merging free chunks). So the map keeps freed
+//!      leaves and inner nodes as spares for its next nodes, at most one leaf per 64 entries and
+//!      one inner node per 2,048 and 4 MiB of each ([`CowMap::spare_bytes`]), and `insert_all`
+//!      also fetches, for writing, the spare its copy a few entries on will take.
+//!   2. A counting sort. `insert_all` sorted its entries with a stable comparison sort (11.5% of
+//!      its time); one counting pass on the top log2(n) bits of the hashes (at most 16) brings
+//!      the entries of a leaf together as well: 2.97-3.19x became 3.32-3.48x.
+//!   3. A mask of the full slots. A copy tested each of the leaf's 32 tags and cloned the entry
+//!      behind each full one: a branch the processor guesses wrong about as often as right in a
+//!      half-full leaf of random hashes. A leaf now gathers its tags' top bits (set exactly in
+//!      full slots) into a 32-bit mask, eight tags per multiplication, and copies, scans, drains
+//!      and drops visit only its set bits: 3.24-3.32x became 4.75-4.85x, and 4.67-4.92x once a
+//!      leaf whose entries need no drop skipped computing the mask to drop nothing (that had
+//!      read the tags of thousands of cold leaves per batch).
+//!
+//!   What is left is memory: the profile's hottest instructions wait on the leaves' misses and
+//!   on the prefetches queued behind them.
 //!
 //! What readers and snapshots observe does not depend on any of this: a reader sees the version
 //! that was current when it loaded it, whole; a snapshot is that version, forever (see
